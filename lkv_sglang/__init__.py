@@ -1,0 +1,1 @@
+"""LookaheadKV prompt-KV eviction."""

@@ -1,0 +1,1 @@
+"""Test aids shipped with the package: tiny random models built offline."""
