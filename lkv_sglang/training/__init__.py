@@ -1,0 +1,1 @@
+"""Training LookaheadKV: offline data, ground truth from the model's own answers, the trainer."""

@@ -1,0 +1,51 @@
+"""A training run's configuration: one JSON file per run, saved beside its checkpoints."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+from ..core.lookahead import LORA_TARGETS
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    run_dir: str
+    data_dir: str
+    model: str = "smollm2-135m"
+    seed: int = 0
+    max_steps: int = 1000  # optimizer steps
+    max_seconds: float = 3600.0  # wall-clock cap (a checkpoint is written when it is hit)
+    accum: int = 2  # examples per optimizer step
+    lr_embeddings: float = 5e-3
+    lr_lora: float = 1e-3
+    n_lookahead: int = 32
+    rank: int = 8
+    alpha: float = 32.0
+    targets: tuple[str, ...] = LORA_TARGETS
+    eval_every: int = 50  # optimizer steps
+    checkpoint_every: int = 25
+    eval_budgets: tuple[int, ...] = (64, 128)
+    max_val: int = 16
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        for name in ("max_steps", "accum", "eval_every", "checkpoint_every", "n_lookahead", "rank", "threads"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(asdict(self), indent=2))
+
+    @classmethod
+    def load(cls, path: Path, **overrides) -> TrainConfig:
+        raw = json.loads(Path(path).read_text()) | {k: v for k, v in overrides.items() if v is not None}
+        known = {f.name for f in fields(cls)}
+        bad = sorted(set(raw) - known)
+        if bad:
+            raise ValueError(f"unknown training config keys {bad}; known: {sorted(known)}")
+        for k in ("targets", "eval_budgets"):
+            if k in raw:
+                raw[k] = tuple(raw[k])
+        return cls(**raw)

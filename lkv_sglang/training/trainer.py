@@ -1,0 +1,163 @@
+"""Train the lookahead embeddings + masked LoRA with KL(true || predicted) importance.
+
+usage: python -m lkv_sglang.training.train CONFIG.json [--max-steps N] [--max-seconds S]
+Resumable: a run directory with a checkpoint continues from its step.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+
+import torch
+from tqdm import tqdm
+
+from ..core.lookahead import LookaheadModule
+from ..hf import load_model
+from ..hf.geometry import new_lookahead
+from ..hf.lora import attach_lookahead
+from .config import TrainConfig
+from .dataset import load_split
+from .forward import lookahead_scores
+from .ground_truth import kl_loss, recall_at
+
+
+class Trainer:
+    def __init__(self, cfg: TrainConfig, model=None):
+        self.cfg = cfg
+        torch.manual_seed(cfg.seed)
+        torch.set_num_threads(cfg.threads)
+        self.run = Path(cfg.run_dir)
+        self.run.mkdir(parents=True, exist_ok=True)
+        cfg.save(self.run / "config.json")
+        self.model = model if model is not None else load_model(cfg.model)[0]
+        self.data = Path(cfg.data_dir)
+        self.train_ids = [r["id"] for r in load_split(self.data, "train")]
+        self.val_ids = [r["id"] for r in load_split(self.data, "val")][: cfg.max_val]
+        if not self.train_ids:
+            raise ValueError(f"no training examples in {self.data}/train.jsonl")
+        self.module = new_lookahead(
+            self.model, cfg.model, seed=cfg.seed, n_lookahead=cfg.n_lookahead, rank=cfg.rank,
+            alpha=cfg.alpha, targets=tuple(cfg.targets),
+        )
+        self.opt = self._optimizer()
+        self.step = 0
+        self.order: list[str] = []
+        self.rng = random.Random(cfg.seed)
+        self.history: list[dict] = []
+        self._resume()
+        attach_lookahead(self.model, self.module)
+
+    def _optimizer(self) -> torch.optim.Optimizer:
+        lora = list(self.module.lora_a.values()) + list(self.module.lora_b.values())
+        groups = [{"params": [self.module.embeddings], "lr": self.cfg.lr_embeddings}]
+        if lora:
+            groups.append({"params": lora, "lr": self.cfg.lr_lora})
+        return torch.optim.Adam(groups)
+
+    # ------------------------------------------------------------------ data
+    def example(self, ex_id: str) -> dict:
+        return torch.load(self.data / "tensors" / f"{ex_id}.pt")
+
+    def next_id(self) -> str:
+        if not self.order:
+            self.order = list(self.train_ids)
+            self.rng.shuffle(self.order)
+        return self.order.pop()
+
+    # ------------------------------------------------------------------ steps
+    def loss_on(self, ex: dict) -> torch.Tensor:
+        pred = lookahead_scores(self.model, self.module, ex["K"], ex["V"])
+        return kl_loss(ex["true"].float(), pred)
+
+    def train_step(self) -> float:
+        self.opt.zero_grad()
+        total = 0.0
+        for _ in range(self.cfg.accum):
+            loss = self.loss_on(self.example(self.next_id())) / self.cfg.accum
+            loss.backward()
+            total += float(loss)
+        self.opt.step()
+        self.step += 1
+        return total
+
+    @torch.no_grad()
+    def evaluate(self) -> dict:
+        losses, recalls = [], {b: [] for b in self.cfg.eval_budgets}
+        for ex_id in self.val_ids:
+            ex = self.example(ex_id)
+            truth = ex["true"].float()
+            pred = lookahead_scores(self.model, self.module, ex["K"], ex["V"])
+            losses.append(float(kl_loss(truth, pred)))
+            for b in self.cfg.eval_budgets:
+                kept = pred.topk(min(b, pred.shape[-1]), dim=-1).indices
+                recalls[b].append(recall_at(kept, truth, b))
+        out = {"step": self.step, "val_kl": sum(losses) / max(1, len(losses))}
+        out |= {f"val_recall@{b}": sum(v) / max(1, len(v)) for b, v in recalls.items()}
+        return out
+
+    # ------------------------------------------------------------------ checkpoints
+    def save(self) -> None:
+        ck = self.run / "checkpoint"
+        self.module.save(ck)
+        torch.save(
+            {"step": self.step, "opt": self.opt.state_dict(), "order": self.order,
+             "rng": self.rng.getstate(), "torch_rng": torch.get_rng_state(), "history": self.history},
+            ck / "trainer_state.pt",
+        )
+
+    def _resume(self) -> None:
+        ck = self.run / "checkpoint"
+        if not (ck / "trainer_state.pt").is_file():
+            return
+        loaded = LookaheadModule.load(ck, expect_fingerprint=self.module.config.base_fingerprint)
+        self.module.load_state_dict(loaded.state_dict())
+        state = torch.load(ck / "trainer_state.pt", weights_only=False)
+        self.opt.load_state_dict(state["opt"])
+        self.step, self.order, self.history = state["step"], state["order"], state["history"]
+        self.rng.setstate(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+
+    # ------------------------------------------------------------------ loop
+    def fit(self) -> dict:
+        cfg = self.cfg
+        t0 = time.time()
+        if self.step == 0 and not self.history:
+            self.history.append(self.evaluate() | {"seconds": 0.0})
+            self._log(self.history[-1])
+        bar = tqdm(total=cfg.max_steps, initial=self.step, desc="train", unit="step")
+        recent: list[float] = []
+        while self.step < cfg.max_steps and time.time() - t0 < cfg.max_seconds:
+            ts = time.time()
+            recent = (recent + [self.train_step()])[-20:]
+            bar.update(1)
+            bar.set_postfix(loss=f"{sum(recent) / len(recent):.4f}", ex_s=f"{cfg.accum / (time.time() - ts):.2f}")
+            if self.step % cfg.eval_every == 0:
+                self.history.append(self.evaluate() | {"seconds": time.time() - t0, "train_kl": sum(recent) / len(recent)})
+                self._log(self.history[-1])
+                self._keep_best()
+            if self.step % cfg.checkpoint_every == 0:
+                self.save()
+        bar.close()
+        if not self.history or self.history[-1]["step"] != self.step:
+            self.history.append(self.evaluate() | {"seconds": time.time() - t0})
+            self._log(self.history[-1])
+            self._keep_best()
+        self.save()
+        summary = {"steps": self.step, "seconds": time.time() - t0, "history": self.history}
+        (self.run / "history.json").write_text(json.dumps(summary, indent=2))
+        return summary
+
+    def _keep_best(self) -> None:
+        cur = self.history[-1]["val_kl"]
+        best = min(h["val_kl"] for h in self.history)
+        if cur <= best or not (self.run / "best").exists():
+            self.module.save(self.run / "best")
+            (self.run / "best" / "metrics.json").write_text(json.dumps(self.history[-1], indent=2))
+
+    def _log(self, rec: dict) -> None:
+        with (self.run / "log.jsonl").open("a") as fh:
+            fh.write(json.dumps(rec) + "\n")
+        tqdm.write(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()))
