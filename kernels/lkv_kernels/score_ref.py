@@ -1,0 +1,41 @@
+"""Plain-torch reference of lookahead scoring over a paged cache (the kernel's oracle)."""
+
+from __future__ import annotations
+
+import torch
+
+from lkv_sglang.core.attention import group_mean, mean_attention
+
+from .score_args import Ints, check_score_args
+
+
+def lookahead_scores_ref(
+    query: torch.Tensor,
+    k_buffer: torch.Tensor,
+    req_to_token: torch.Tensor,
+    req_rows: Ints,
+    q_len: Ints,
+    query_start: Ints,
+    read_len: Ints,
+    kv_len: Ints | None = None,
+    scale: float | None = None,
+) -> torch.Tensor:
+    """Gather each request's keys through ``req_to_token`` and run the core's ``mean_attention``.
+
+    Same arguments and result as ``lkv_kernels.lookahead_scores``: (B, num_kv_heads, max_read)
+    float32, zero past each request's ``read_len``.
+    """
+    sb = check_score_args(
+        query, k_buffer, req_to_token, req_rows, q_len, query_start, read_len, kv_len, scale
+    )
+    hkv = k_buffer.shape[1]
+    out = torch.zeros(len(sb.q_len), hkv, sb.max_read, dtype=torch.float32, device=query.device)
+    for b in range(len(sb.q_len)):
+        slots = req_to_token[int(sb.req_rows[b]), : int(sb.kv_len[b])].long()
+        key = k_buffer[slots].permute(1, 0, 2)  # (hkv, kv_len, D)
+        lo, n = int(sb.q_offset[b]), int(sb.q_len[b])
+        q = query[lo : lo + n].permute(1, 0, 2)  # (hq, q_len, D)
+        r = int(sb.read_len[b])
+        att = mean_attention(q, key, sb.scale, int(sb.query_start[b]), r)
+        out[b, :, :r] = group_mean(att, hkv)
+    return out
