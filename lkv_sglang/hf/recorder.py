@@ -70,6 +70,9 @@ def record_attention(module, query, key, value, attention_mask, scaling=None, dr
     if q_len > 1:
         q_pos = torch.arange(k_len - q_len, k_len, device=query.device)
         mask = torch.arange(k_len, device=query.device)[None, :] <= q_pos[:, None]
+    key_mask = kwargs.get("lkv_key_mask")  # optional bool (..., k_len): False hides a key
+    if key_mask is not None:
+        mask = key_mask if mask is None else mask & key_mask
     out = F.scaled_dot_product_attention(query, key, value, attn_mask=mask, scale=scaling, enable_gqa=True)
     if RECORDER.hook is not None:
         RECORDER.hook(module.layer_idx, query[0], key[0], scaling)
