@@ -59,6 +59,7 @@ def check_compact_args(
     protected_len: Ints,
     keep: torch.Tensor,
     budgets: Ints | torch.Tensor,
+    dst_slots: torch.Tensor | None = None,
 ) -> CompactBatch:
     """Validate shapes, dtypes, strides and host lengths; see ``compact_kv`` for the meaning."""
     if len(buffers) == 0:
@@ -94,6 +95,12 @@ def check_compact_args(
         raise ValueError(f"req_rows {rows.tolist()} out of range for {req_to_token.shape[0]} rows")
     if int((prot + bud.amax(1)).max()) > req_to_token.shape[1]:
         raise ValueError(f"protected_len + budget exceeds max_ctx {req_to_token.shape[1]}")
+    if dst_slots is not None:
+        check_tensor("dst_slots", dst_slots, 2, INDEX_DTYPES, device=first.device)
+        if dst_slots.shape[0] != bsz or dst_slots.shape[1] < int(bud.max()):
+            raise ValueError(
+                f"dst_slots {tuple(dst_slots.shape)} must be ({bsz}, >= {int(bud.max())})"
+            )
     return CompactBatch(rows, prot, bud.contiguous())
 
 

@@ -16,9 +16,12 @@ def compact_kv_ref(
     protected_len: Ints,
     keep: torch.Tensor,
     budgets: Ints | torch.Tensor,
+    dst_slots: torch.Tensor | None = None,
 ) -> None:
     """Same contract as ``lkv_kernels.compact_kv``: gather every kept entry, then write it."""
-    cb = check_compact_args(buffers, req_to_token, req_rows, protected_len, keep, budgets)
+    cb = check_compact_args(
+        buffers, req_to_token, req_rows, protected_len, keep, budgets, dst_slots
+    )
     layers, heads = keep.shape[1], keep.shape[2]
     h_idx = torch.arange(heads, device=keep.device)[:, None]
     for b in range(keep.shape[0]):
@@ -27,5 +30,6 @@ def compact_kv_ref(
         for i, buf in enumerate(buffers):
             n = int(cb.budgets[b, i % layers])
             src = row[p + keep[b, i % layers, :, :n].long()]  # (heads, n) slots
-            dst = row[p : p + n].expand(heads, n)
+            dst = row[p : p + n] if dst_slots is None else dst_slots[b, :n].long()
+            dst = dst.expand(heads, n)
             buf[dst, h_idx] = buf[src, h_idx].clone()

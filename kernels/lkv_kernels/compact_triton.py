@@ -5,7 +5,8 @@ never race. Sorted keep lists (the core's selection output) are copied in place,
 block in ascending order: a strictly ascending list has ``keep[k] >= k``, so a block's sources
 lie at or after its own destinations and after every earlier block's, and a barrier between a
 block's loads and its stores covers the rest. Unsorted lists go through a scratch buffer:
-gather all, barrier, then scatter. Entries are moved as raw integers of the element width, so
+gather all, barrier, then scatter. Given destination slots disjoint from the sources (the
+copy mode), any order is copied directly. Entries are moved as raw integers of the element width, so
 any 1/2/4-byte dtype (fp8, fp16, bf16, fp32) is copied bit for bit.
 """
 
@@ -31,6 +32,7 @@ def _compact(
     KEEP,
     BUDGET,
     SCRATCH,
+    DST,
     num_layers,
     stride_r2t,
     stride_slot,
@@ -43,11 +45,13 @@ def _compact(
     stride_sp,
     stride_sh,
     stride_sk,
+    stride_db,
     RAW: tl.constexpr,
     HEAD_DIM: tl.constexpr,
     BLOCK_D: tl.constexpr,
     BLOCK_K: tl.constexpr,
     SORTED: tl.constexpr,
+    DST_GIVEN: tl.constexpr,
 ):
     b = tl.program_id(0)
     p = tl.program_id(1)
@@ -61,6 +65,10 @@ def _compact(
     d_mask = offs_d < HEAD_DIM
     keep_base = KEEP + b * stride_kb + layer * stride_kl + h * stride_kh
     scratch = SCRATCH + b * stride_sb + p * stride_sp + h * stride_sh
+    if DST_GIVEN:
+        dst_base = DST + b * stride_db
+    else:
+        dst_base = R2T + row * stride_r2t + prot
     for k0 in range(0, budget, BLOCK_K):
         offs_k = k0 + tl.arange(0, BLOCK_K)
         k_mask = offs_k < budget
@@ -71,7 +79,7 @@ def _compact(
             base + src[:, None] * stride_slot + h * stride_head + offs_d[None, :], mask=mask
         )
         if SORTED:
-            dst = tl.load(R2T + row * stride_r2t + prot + offs_k, mask=k_mask, other=0).to(tl.int64)
+            dst = tl.load(dst_base + offs_k, mask=k_mask, other=0).to(tl.int64)
             tl.debug_barrier()
             move = mask & (src != dst)[:, None]
             tl.store(
@@ -86,7 +94,7 @@ def _compact(
             offs_k = k0 + tl.arange(0, BLOCK_K)
             k_mask = offs_k < budget
             mask = k_mask[:, None] & d_mask[None, :]
-            dst = tl.load(R2T + row * stride_r2t + prot + offs_k, mask=k_mask, other=0).to(tl.int64)
+            dst = tl.load(dst_base + offs_k, mask=k_mask, other=0).to(tl.int64)
             x = tl.load(scratch + offs_k[:, None] * stride_sk + offs_d[None, :], mask=mask)
             tl.store(
                 base + dst[:, None] * stride_slot + h * stride_head + offs_d[None, :], x, mask=mask
@@ -104,6 +112,7 @@ def compact_kv(
     own_len: Ints | None = None,
     data_ptrs: torch.Tensor | None = None,
     block_k: int | None = None,
+    dst_slots: torch.Tensor | None = None,
 ) -> None:
     """Move each request's kept entries into the first slots of its own part, in place.
 
@@ -111,6 +120,8 @@ def compact_kv(
     ``protected_len[b] + k`` receives what was at ``protected_len[b] + keep[b, i % L, h, k]``,
     for ``k < budgets[b, i % L]``. Positions below ``protected_len[b]`` (the radix tree's)
     are never written; own slots past the budget keep stale data for the caller to free.
+    With ``dst_slots`` the entries go to ``dst_slots[b, k]`` instead (e.g. freshly allocated
+    slots while the radix tree keeps the unpruned prompt); ``req_to_token`` is only read.
 
     Parameters
     ----------
@@ -126,12 +137,19 @@ def compact_kv(
     own_len : (B,) own-part lengths; when given, keep values are checked (one device sync).
     data_ptrs : optional (2L,) int64/uint64 device tensor of ``buffers``' data pointers (SGLang's
         ``pool.data_ptrs``), avoiding a host-to-device copy per call.
+    block_k : entries moved per step (default 64 on CUDA, 16 in the interpreter).
+    dst_slots : optional (B, >= max budget) int32/int64 destination slots, disjoint from every
+        source slot (then any keep order is copied directly, without scratch).
     """
-    cb = check_compact_args(buffers, req_to_token, req_rows, protected_len, keep, budgets)
+    cb = check_compact_args(
+        buffers, req_to_token, req_rows, protected_len, keep, budgets, dst_slots
+    )
     dev = keep.device
     if own_len is not None:
         check_keep_values(keep, cb, own_len)
-    if sorted_keep is None:
+    if dst_slots is not None:
+        sorted_keep = True  # disjoint destinations: the direct path is safe in any order
+    elif sorted_keep is None:
         sorted_keep = keep_is_sorted(keep, cb.budgets)
     bsz, layers, heads, max_budget = keep.shape
     first = buffers[0]
@@ -154,6 +172,7 @@ def compact_kv(
     budgets_dev = cb.budgets.to(dev, non_blocking=True)
     rows = cb.req_rows.to(dev, non_blocking=True)
     prot = cb.protected_len.to(dev, non_blocking=True)
+    dst = dst_slots if dst_slots is not None else rows
     bk = block_k or (16 if dev.type != "cuda" else 64)
     _compact[(bsz, len(buffers), heads)](
         data_ptrs,
@@ -163,6 +182,7 @@ def compact_kv(
         keep,
         budgets_dev,
         scratch,
+        dst,
         layers,
         req_to_token.stride(0),
         first.stride(0),
@@ -175,9 +195,11 @@ def compact_kv(
         scratch.stride(1),
         scratch.stride(2),
         dim,
+        dst.stride(0),
         RAW=raw_tl,
         HEAD_DIM=dim,
         BLOCK_D=triton.next_power_of_2(dim),
         BLOCK_K=bk,
         SORTED=bool(sorted_keep),
+        DST_GIVEN=dst_slots is not None,
     )

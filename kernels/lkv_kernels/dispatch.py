@@ -59,4 +59,5 @@ def compact(
 
         compact_kv(buffers, req_to_token, req_rows, protected_len, keep, budgets, **kwargs)
         return
-    compact_kv_ref(buffers, req_to_token, req_rows, protected_len, keep, budgets)
+    dst = kwargs.get("dst_slots")
+    compact_kv_ref(buffers, req_to_token, req_rows, protected_len, keep, budgets, dst)

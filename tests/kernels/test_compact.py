@@ -138,3 +138,25 @@ def test_buffers_must_match(paged) -> None:
     bufs[3] = bufs[3].half()
     with pytest.raises(ValueError, match="buffers\\[3\\]"):
         compact_kv(bufs, r2t, rows, prot, keep, budgets)
+
+
+@pytest.mark.parametrize("order", ["ascending", "shuffled"])
+def test_copy_into_fresh_slots(paged, order: str, device) -> None:
+    """Copy mode: kept entries plus a whole tail go to new slots; the old ones are only read."""
+    bufs, r2t, rows, prot, keep, budgets, lens = setup(paged, 16, torch.float16, order, device, 4)
+    pool = bufs[0].shape[0]
+    tail = torch.arange(25, 29, device=device).expand(1, LAYERS, HEADS, 4)  # own positions past N
+    keep = torch.cat([keep[:1, :, :, :20], tail], -1).contiguous()  # request 0: 20 kept + 4 tail
+    bufs = [torch.cat([b, torch.zeros_like(b[:24])]) for b in bufs]  # room for fresh slots
+    fresh = (pool + torch.randperm(24, generator=torch.Generator().manual_seed(0))).to(device)
+    row = r2t[rows[0]].long()
+    want = [b.clone() for b in bufs]
+    for i, buf in enumerate(bufs):
+        for h in range(HEADS):
+            want[i][fresh, h] = buf[row[16 + keep[0, i % LAYERS, h]], h]
+    ref = [b.clone() for b in bufs]
+    compact_kv_ref(ref, r2t, rows[:1], [16], keep, [24], dst_slots=fresh[None])
+    compact_kv(bufs, r2t, rows[:1], [16], keep, [24], dst_slots=fresh[None].int())
+    assert all(
+        torch.equal(g, w) and torch.equal(r, w) for g, r, w in zip(bufs, ref, want, strict=True)
+    )
