@@ -1,6 +1,6 @@
 """``lkv``: run the transformers reference path from the command line.
 
-    lkv generate --model smollm2-135m --policy snapkv --budget 128 --prompt-file F
+lkv generate --model smollm2-135m --policy snapkv --budget 128 --prompt-file F
 """
 
 from __future__ import annotations
@@ -16,17 +16,31 @@ from .models.registry import DEFAULT_MODEL
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lkv", description="LookaheadKV prompt-KV eviction (transformers reference path)")
+    p = argparse.ArgumentParser(
+        prog="lkv", description="LookaheadKV prompt-KV eviction (transformers reference path)"
+    )
     sub = p.add_subparsers(dest="command", required=True)
     g = sub.add_parser("generate", help="answer one prompt with its KV cache pruned to a budget")
-    g.add_argument("--model", default=DEFAULT_MODEL, help=f"registered name ({', '.join(sorted(MODELS))}) or a model directory")
+    g.add_argument(
+        "--model",
+        default=DEFAULT_MODEL,
+        help=f"registered name ({', '.join(sorted(MODELS))}) or a model directory",
+    )
     g.add_argument("--policy", default="lookaheadkv", help=f"one of: {', '.join(POLICIES.names())}")
-    g.add_argument("--budget", type=int, default=128, help="prompt KV entries kept per layer and KV head")
+    g.add_argument(
+        "--budget", type=int, default=128, help="prompt KV entries kept per layer and KV head"
+    )
     src = g.add_mutually_exclusive_group()
-    src.add_argument("--prompt-file", type=Path, help="text file with the user message (chat template applied)")
+    src.add_argument(
+        "--prompt-file", type=Path, help="text file with the user message (chat template applied)"
+    )
     src.add_argument("--prompt", help="the user message as a string")
     g.add_argument("--max-new-tokens", type=int, default=64)
-    g.add_argument("--lookahead-path", type=Path, help="lookahead checkpoint (default: the shipped one for the model)")
+    g.add_argument(
+        "--lookahead-path",
+        type=Path,
+        help="lookahead checkpoint (default: the shipped one for the model)",
+    )
     g.add_argument("--draft-model", help="SpecKV draft model (default: the target itself)")
     g.add_argument("--raw", action="store_true", help="do not apply the chat template")
     g.add_argument("--json", action="store_true", help="print one JSON object instead of text")
@@ -57,7 +71,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.max_new_tokens <= 0:
         fail(f"--max-new-tokens must be a positive integer; got {args.max_new_tokens}")
     if not Path(args.model).is_dir() and args.model not in MODELS:
-        fail(f"unknown model {args.model!r}; known: {', '.join(sorted(MODELS))}, or a model directory")
+        fail(
+            f"unknown model {args.model!r}; known: {', '.join(sorted(MODELS))}, or a model directory"
+        )
     text = read_prompt(args)
     if not text.strip():
         fail("the prompt is empty")
@@ -86,11 +102,17 @@ def main(argv: list[str] | None = None) -> int:
 def print_report(r: dict) -> None:
     print(r["answer"])
     print("-" * 60)
-    print(f"model {r['model']}  policy {r['policy']}  budget {r['budget']}  prompt tokens {r['prompt_len']}")
+    print(
+        f"model {r['model']}  policy {r['policy']}  budget {r['budget']}  prompt tokens {r['prompt_len']}"
+    )
     kept = r["kept_per_layer_head"]
     uniq = sorted({k for row in kept for k in row})
-    print(f"kept entries per layer/KV head: {uniq if len(uniq) <= 4 else kept}  ({len(kept)} layers x {len(kept[0])} KV heads)")
-    print(f"prompt KV entries: {r['kv_entries_full']} -> {r['kv_entries_kept']} ({r['kv_kept_fraction']:.1%})")
+    print(
+        f"kept entries per layer/KV head: {uniq if len(uniq) <= 4 else kept}  ({len(kept)} layers x {len(kept[0])} KV heads)"
+    )
+    print(
+        f"prompt KV entries: {r['kv_entries_full']} -> {r['kv_entries_kept']} ({r['kv_kept_fraction']:.1%})"
+    )
     print("time: " + "  ".join(f"{k} {v * 1000:.0f} ms" for k, v in r["timings"].items()))
     if r.get("lookahead"):
         print(f"lookahead: {r['lookahead']}")

@@ -11,8 +11,21 @@ def run(capsys, *argv):
 
 
 def test_generate_json(capsys, tiny_llama_dir):
-    code, out = run(capsys, "generate", "--model", str(tiny_llama_dir), "--policy", "snapkv", "--budget", "4",
-                    "--prompt", "the quick brown fox jumps over the lazy dog " * 3, "--max-new-tokens", "5", "--json")
+    code, out = run(
+        capsys,
+        "generate",
+        "--model",
+        str(tiny_llama_dir),
+        "--policy",
+        "snapkv",
+        "--budget",
+        "4",
+        "--prompt",
+        "the quick brown fox jumps over the lazy dog " * 3,
+        "--max-new-tokens",
+        "5",
+        "--json",
+    )
     assert code == 0
     rep = json.loads(out.out)
     assert rep["prompt_len"] > 4
@@ -21,8 +34,18 @@ def test_generate_json(capsys, tiny_llama_dir):
 
 
 def test_generate_text_report_with_untrained_lookahead(capsys, tiny_llama_dir):
-    code, out = run(capsys, "generate", "--model", str(tiny_llama_dir), "--budget", "4",
-                    "--prompt", "hello world " * 8, "--max-new-tokens", "3")
+    code, out = run(
+        capsys,
+        "generate",
+        "--model",
+        str(tiny_llama_dir),
+        "--budget",
+        "4",
+        "--prompt",
+        "hello world " * 8,
+        "--max-new-tokens",
+        "3",
+    )
     assert code == 0
     assert "policy lookaheadkv" in out.out and "UNTRAINED" in out.out
 
@@ -38,7 +61,11 @@ def test_generate_text_report_with_untrained_lookahead(capsys, tiny_llama_dir):
     ],
 )
 def test_bad_input_is_a_clear_error(capsys, args, msg):
-    base = ["generate", "--prompt", "hi"] if "--prompt" not in args and "--prompt-file" not in args else ["generate"]
+    base = (
+        ["generate", "--prompt", "hi"]
+        if "--prompt" not in args and "--prompt-file" not in args
+        else ["generate"]
+    )
     with pytest.raises(SystemExit) as e:
         main(base + args)
     assert e.value.code == 2
@@ -52,7 +79,16 @@ def test_checkpoint_for_another_model_is_refused(capsys, tiny_llama_dir, tiny_qw
     qwen, _ = load_model(str(tiny_qwen2_dir))
     new_lookahead(qwen, "tiny-qwen2").save(tmp_path / "ck")
     with pytest.raises(SystemExit):
-        main(["generate", "--model", str(tiny_llama_dir), "--prompt", "hello " * 10,
-              "--lookahead-path", str(tmp_path / "ck")])
+        main(
+            [
+                "generate",
+                "--model",
+                str(tiny_llama_dir),
+                "--prompt",
+                "hello " * 10,
+                "--lookahead-path",
+                str(tmp_path / "ck"),
+            ]
+        )
     err = capsys.readouterr().err
     assert "trained for base model 'tiny-qwen2'" in err and "model_type" in err

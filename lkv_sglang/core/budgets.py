@@ -6,7 +6,9 @@ from __future__ import annotations
 def check_budget(budget: object) -> int:
     """Return ``budget`` as an int, or raise naming the bad value and what is allowed."""
     if isinstance(budget, bool) or not isinstance(budget, int) or budget <= 0:
-        raise ValueError(f"budget must be a positive integer (entries kept per layer and KV head); got {budget!r}")
+        raise ValueError(
+            f"budget must be a positive integer (entries kept per layer and KV head); got {budget!r}"
+        )
     return budget
 
 

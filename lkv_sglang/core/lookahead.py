@@ -43,7 +43,9 @@ class LookaheadConfig:
 
     def __post_init__(self) -> None:
         if self.n_lookahead < 1 or self.rank < 1:
-            raise ValueError(f"n_lookahead and rank must be >= 1; got {self.n_lookahead}, {self.rank}")
+            raise ValueError(
+                f"n_lookahead and rank must be >= 1; got {self.n_lookahead}, {self.rank}"
+            )
         bad = [t for t in self.targets if t not in LORA_TARGETS]
         if bad:
             raise ValueError(f"unknown LoRA targets {bad}; allowed: {list(LORA_TARGETS)}")
@@ -93,21 +95,27 @@ class LookaheadModule(nn.Module):
         super().__init__()
         self.config = config
         g = generator
-        self.embeddings = nn.Parameter(torch.randn(config.n_lookahead, config.hidden_size, generator=g) * 0.02)
+        self.embeddings = nn.Parameter(
+            torch.randn(config.n_lookahead, config.hidden_size, generator=g) * 0.02
+        )
         self.lora_a = nn.ParameterDict()
         self.lora_b = nn.ParameterDict()
         for layer in range(config.num_layers):
             for t in config.targets:
                 fan_in, fan_out = config.proj_shapes[t]
                 key = self.key(layer, t)
-                self.lora_a[key] = nn.Parameter(torch.randn(config.rank, fan_in, generator=g) / math.sqrt(fan_in))
+                self.lora_a[key] = nn.Parameter(
+                    torch.randn(config.rank, fan_in, generator=g) / math.sqrt(fan_in)
+                )
                 self.lora_b[key] = nn.Parameter(torch.zeros(fan_out, config.rank))
 
     @staticmethod
     def key(layer: int, target: str) -> str:
         return f"{layer}_{target}"
 
-    def init_embeddings(self, token_embeddings: torch.Tensor, generator: torch.Generator | None = None) -> None:
+    def init_embeddings(
+        self, token_embeddings: torch.Tensor, generator: torch.Generator | None = None
+    ) -> None:
         """Start the lookahead embeddings at the mean token embedding plus per-dimension noise."""
         mean = token_embeddings.float().mean(0, keepdim=True)
         std = token_embeddings.float().std(0, keepdim=True)
@@ -138,7 +146,9 @@ class LookaheadModule(nn.Module):
         """Load a saved module; with ``expect_fingerprint``, refuse one made for another model."""
         d = Path(directory)
         if not (d / CONFIG_FILE).is_file() or not (d / WEIGHTS_FILE).is_file():
-            raise FileNotFoundError(f"{d} is not a lookahead checkpoint (needs {CONFIG_FILE} and {WEIGHTS_FILE})")
+            raise FileNotFoundError(
+                f"{d} is not a lookahead checkpoint (needs {CONFIG_FILE} and {WEIGHTS_FILE})"
+            )
         config = LookaheadConfig.from_json(json.loads((d / CONFIG_FILE).read_text()))
         if expect_fingerprint is not None:
             bad = fingerprint_mismatch(config.base_fingerprint, expect_fingerprint)

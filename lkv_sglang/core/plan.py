@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 import torch
 
 
-class QuerySource(str, Enum):
+class QuerySource(StrEnum):
     """Which queries' attention a policy scores with; the engine adapter produces it."""
 
     NONE = "none"  # positions only (full, random, streamingllm)
@@ -40,7 +40,9 @@ class Observation:
 
     def __post_init__(self) -> None:
         if self.prompt_len < 1 or self.num_layers < 1 or self.num_kv_heads < 1:
-            raise ValueError(f"bad geometry: {self.prompt_len=} {self.num_layers=} {self.num_kv_heads=}")
+            raise ValueError(
+                f"bad geometry: {self.prompt_len=} {self.num_layers=} {self.num_kv_heads=}"
+            )
         a = self.attention
         if a is not None:
             if a.dim() != 3 or a.shape[0] != self.num_layers or a.shape[2] != self.prompt_len:
@@ -49,11 +51,15 @@ class Observation:
                     f"prompt_len={self.prompt_len}); got {tuple(a.shape)}"
                 )
             if a.shape[1] % self.num_kv_heads:
-                raise ValueError(f"{a.shape[1]} heads is not a multiple of {self.num_kv_heads} KV heads")
+                raise ValueError(
+                    f"{a.shape[1]} heads is not a multiple of {self.num_kv_heads} KV heads"
+                )
 
     def require_attention(self, policy: str) -> torch.Tensor:
         if self.attention is None:
-            raise ValueError(f"policy {policy!r} needs attention scores but the observation has none")
+            raise ValueError(
+                f"policy {policy!r} needs attention scores but the observation has none"
+            )
         return self.attention
 
 
@@ -71,7 +77,9 @@ class KeepPlan:
     def __post_init__(self) -> None:
         for layer, idx in enumerate(self.indices):
             if idx.dim() != 2 or idx.dtype != torch.int64:
-                raise ValueError(f"layer {layer}: indices must be 2-D int64, got {idx.dtype} {tuple(idx.shape)}")
+                raise ValueError(
+                    f"layer {layer}: indices must be 2-D int64, got {idx.dtype} {tuple(idx.shape)}"
+                )
             if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= self.prompt_len):
                 raise ValueError(f"layer {layer}: indices outside [0, {self.prompt_len})")
             srt = idx.sort(-1).values

@@ -64,4 +64,6 @@ def select(
         raise ValueError(f"scores {tuple(scores.shape)} do not match {len(budgets)} layer budgets")
     per_kv = group_mean(scores, num_kv_heads)
     n = per_kv.shape[-1]
-    return KeepPlan(n, tuple(select_layer(per_kv[l], b, sink, window) for l, b in enumerate(budgets)))
+    return KeepPlan(
+        n, tuple(select_layer(per_kv[layer], b, sink, window) for layer, b in enumerate(budgets))
+    )

@@ -47,7 +47,9 @@ def cache_entries(cache: DynamicCache) -> int:
 
 
 @torch.no_grad()
-def greedy_decode(model, cache: DynamicCache, first: int, start_pos: int, max_new: int, eos: set[int]) -> list[int]:
+def greedy_decode(
+    model, cache: DynamicCache, first: int, start_pos: int, max_new: int, eos: set[int]
+) -> list[int]:
     """Greedy tokens from ``first`` (already chosen) at logical position ``start_pos``.
 
     Positions stay logical whatever the cache's physical length. Stops after an EOS token

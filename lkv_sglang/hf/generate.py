@@ -46,14 +46,18 @@ def eos_ids(model) -> set[int]:
 
 
 @torch.no_grad()
-def prefill(model, input_ids: torch.Tensor, policy: BasePolicy) -> tuple[DynamicCache, int, torch.Tensor | None]:
+def prefill(
+    model, input_ids: torch.Tensor, policy: BasePolicy
+) -> tuple[DynamicCache, int, torch.Tensor | None]:
     """(cache, first greedy token, recorded prefill attention or None)."""
     n = input_ids.shape[1]
     mode = PREFILL_RECORDING.get(policy.query_source)
     if mode:
         RECORDER.start(mode, read_len=n, rows=prefill_rows(policy))
     try:
-        out = model(input_ids=input_ids, past_key_values=DynamicCache(), use_cache=True, logits_to_keep=1)
+        out = model(
+            input_ids=input_ids, past_key_values=DynamicCache(), use_cache=True, logits_to_keep=1
+        )
     finally:
         scores = RECORDER.stop() if mode else None
     return out.past_key_values, int(out.logits[0, -1].argmax()), scores
@@ -85,7 +89,9 @@ def generate(
     ids = torch.as_tensor(input_ids, dtype=torch.long)
     ids = ids[None] if ids.dim() == 1 else ids
     if ids.shape[0] != 1 or ids.shape[1] < 1:
-        raise ValueError(f"input_ids must be one non-empty prompt, shape (1, N); got {tuple(ids.shape)}")
+        raise ValueError(
+            f"input_ids must be one non-empty prompt, shape (1, N); got {tuple(ids.shape)}"
+        )
     if lookahead is not None and getattr(model, "_lkv_lora_owner", None) is not lookahead:
         attach_lookahead(model, lookahead)
         model._lkv_lora_owner = lookahead

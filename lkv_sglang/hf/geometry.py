@@ -25,10 +25,17 @@ class Geometry:
 def geometry(model: nn.Module) -> Geometry:
     cfg = model.config
     if cfg.model_type not in SUPPORTED:
-        raise ValueError(f"model type {cfg.model_type!r} is not supported; supported: {', '.join(SUPPORTED)}")
+        raise ValueError(
+            f"model type {cfg.model_type!r} is not supported; supported: {', '.join(SUPPORTED)}"
+        )
     head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
     return Geometry(
-        cfg.model_type, cfg.num_hidden_layers, cfg.num_attention_heads, cfg.num_key_value_heads, head_dim, cfg.hidden_size
+        cfg.model_type,
+        cfg.num_hidden_layers,
+        cfg.num_attention_heads,
+        cfg.num_key_value_heads,
+        head_dim,
+        cfg.hidden_size,
     )
 
 

@@ -24,7 +24,9 @@ class LoRAMask:
 class MaskedLoRALinear(nn.Module):
     """``base(x) + mask * lora(x)``: prompt rows compute exactly what the base model computes."""
 
-    def __init__(self, base: nn.Linear, module: LookaheadModule, layer: int, target: str, mask: LoRAMask):
+    def __init__(
+        self, base: nn.Linear, module: LookaheadModule, layer: int, target: str, mask: LoRAMask
+    ):
         super().__init__()
         self.base = base
         self.lookahead = [module]  # a list: not registered as a submodule of the model

@@ -26,7 +26,9 @@ def prefill_rows(policy: BasePolicy) -> int:
 
 
 @torch.no_grad()
-def teacher_forced_attention(model, cache: DynamicCache, tokens: list[int], prompt_len: int) -> torch.Tensor:
+def teacher_forced_attention(
+    model, cache: DynamicCache, tokens: list[int], prompt_len: int
+) -> torch.Tensor:
     """(L, Hq, N): mean attention of ``tokens`` (at positions N..) over prompt keys; no trace left."""
     RECORDER.start("all", read_len=prompt_len)
     try:
@@ -43,11 +45,15 @@ def teacher_forced_attention(model, cache: DynamicCache, tokens: list[int], prom
 
 
 @torch.no_grad()
-def lookahead_attention(model, cache: DynamicCache, module: LookaheadModule, prompt_len: int) -> torch.Tensor:
+def lookahead_attention(
+    model, cache: DynamicCache, module: LookaheadModule, prompt_len: int
+) -> torch.Tensor:
     """(L, Hq, N): mean attention of the lookahead tokens (masked LoRA on) over prompt keys."""
     mask = getattr(model, "_lkv_lora_mask", None)
     if mask is None:
-        raise RuntimeError("attach the lookahead module first (lkv_sglang.hf.lora.attach_lookahead)")
+        raise RuntimeError(
+            "attach the lookahead module first (lkv_sglang.hf.lora.attach_lookahead)"
+        )
     n = module.config.n_lookahead
     RECORDER.start("all", read_len=prompt_len)
     mask.rows = True
@@ -85,34 +91,55 @@ def observe(
         attn = prefill_scores
     elif src is QuerySource.LOOKAHEAD:
         if lookahead is None:
-            raise ValueError("policy 'lookaheadkv' needs a lookahead module (a checkpoint path or an untrained one)")
+            raise ValueError(
+                "policy 'lookaheadkv' needs a lookahead module (a checkpoint path or an untrained one)"
+            )
         attn = lookahead_attention(model, cache, lookahead, prompt_len)
     elif src is QuerySource.SELF_DRAFT:
         obs = Observation(prompt_len, g.num_layers, g.num_kv_heads, prefill_scores)
         snap_plan = make_policy("snapkv").select(obs, budget)
-        draft = greedy_decode(model, prune_cache(cache, snap_plan), first_token, prompt_len, policy.num_queries, set())
+        draft = greedy_decode(
+            model, prune_cache(cache, snap_plan), first_token, prompt_len, policy.num_queries, set()
+        )
         attn = teacher_forced_attention(model, cache, draft, prompt_len)
     elif src is QuerySource.DRAFT_MODEL:
-        attn = teacher_forced_attention(model, cache, draft_answer(model, cache, prompt_len, first_token, policy, draft_model), prompt_len)
+        attn = teacher_forced_attention(
+            model,
+            cache,
+            draft_answer(model, cache, prompt_len, first_token, policy, draft_model),
+            prompt_len,
+        )
     elif src is QuerySource.ANSWER:
-        answer = greedy_decode(model, copy_cache(cache), first_token, prompt_len, policy.num_queries, eos) or [first_token]
+        answer = greedy_decode(
+            model, copy_cache(cache), first_token, prompt_len, policy.num_queries, eos
+        ) or [first_token]
         attn = teacher_forced_attention(model, cache, answer, prompt_len)
     return Observation(prompt_len, g.num_layers, g.num_kv_heads, attn)
 
 
 @torch.no_grad()
-def draft_answer(model, cache, prompt_len: int, first_token: int, policy: BasePolicy, draft_model) -> list[int]:
+def draft_answer(
+    model, cache, prompt_len: int, first_token: int, policy: BasePolicy, draft_model
+) -> list[int]:
     """SpecKV's draft: the draft model's greedy answer (the target itself when none is given)."""
     if draft_model is None or draft_model is model:
-        return greedy_decode(model, copy_cache(cache), first_token, prompt_len, policy.num_queries, set())
+        return greedy_decode(
+            model, copy_cache(cache), first_token, prompt_len, policy.num_queries, set()
+        )
     raise_if_tokenizers_differ(model, draft_model)
-    ids = getattr(model, "_lkv_last_prompt")
-    out = draft_model(input_ids=ids, past_key_values=DynamicCache(), use_cache=True, logits_to_keep=1)
+    ids = model._lkv_last_prompt
+    out = draft_model(
+        input_ids=ids, past_key_values=DynamicCache(), use_cache=True, logits_to_keep=1
+    )
     first = int(out.logits[0, -1].argmax())
-    return greedy_decode(draft_model, out.past_key_values, first, prompt_len, policy.num_queries, set())
+    return greedy_decode(
+        draft_model, out.past_key_values, first, prompt_len, policy.num_queries, set()
+    )
 
 
 def raise_if_tokenizers_differ(model, draft_model) -> None:
     a, b = model.config.vocab_size, draft_model.config.vocab_size
     if a != b:
-        raise ValueError(f"draft model vocabulary {b} differs from the target's {a}: SpecKV needs the same tokenizer")
+        raise ValueError(
+            f"draft model vocabulary {b} differs from the target's {a}: SpecKV needs the same tokenizer"
+        )

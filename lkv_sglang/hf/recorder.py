@@ -56,7 +56,9 @@ class Recorder:
 RECORDER = Recorder()
 
 
-def record_attention(module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs):
+def record_attention(
+    module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs
+):
     """SDPA over a (possibly pruned) cache; batch of one, no padding.
 
     New queries sit at the end of the physical key sequence: query ``i`` of ``Tq`` sees keys
@@ -65,7 +67,9 @@ def record_attention(module, query, key, value, attention_mask, scaling=None, dr
     """
     q_len, k_len = query.shape[2], key.shape[2]
     if query.shape[0] != 1:
-        raise ValueError(f"the reference path runs a batch of one prompt; got batch {query.shape[0]}")
+        raise ValueError(
+            f"the reference path runs a batch of one prompt; got batch {query.shape[0]}"
+        )
     mask = None
     if q_len > 1:
         q_pos = torch.arange(k_len - q_len, k_len, device=query.device)
@@ -73,7 +77,9 @@ def record_attention(module, query, key, value, attention_mask, scaling=None, dr
     key_mask = kwargs.get("lkv_key_mask")  # optional bool (..., k_len): False hides a key
     if key_mask is not None:
         mask = key_mask if mask is None else mask & key_mask
-    out = F.scaled_dot_product_attention(query, key, value, attn_mask=mask, scale=scaling, enable_gqa=True)
+    out = F.scaled_dot_product_attention(
+        query, key, value, attn_mask=mask, scale=scaling, enable_gqa=True
+    )
     if RECORDER.hook is not None:
         RECORDER.hook(module.layer_idx, query[0], key[0], scaling)
     elif RECORDER.mode != "off":

@@ -41,7 +41,9 @@ def assemble_gguf(spec: ModelSpec, workdir: Path) -> tuple[Path, str]:
                         out.write(block)
     sha = digest.hexdigest()
     if spec.sha256 and sha != spec.sha256:
-        raise RuntimeError(f"{spec.name}: GGUF sha256 {sha} does not match the recorded {spec.sha256}")
+        raise RuntimeError(
+            f"{spec.name}: GGUF sha256 {sha} does not match the recorded {spec.sha256}"
+        )
     return target, sha
 
 
@@ -54,7 +56,9 @@ def convert_gguf_model(spec: ModelSpec, out: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=out.parent) as tmp:
         gguf, sha = assemble_gguf(spec, Path(tmp))
         tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32)
+        model = AutoModelForCausalLM.from_pretrained(
+            str(gguf.parent), gguf_file=gguf.name, dtype=torch.float32
+        )
         if getattr(model, "hf_quantizer", None) is not None:
             model.hf_quantizer.remove_quantization_config(model)
         staging = Path(tmp) / "model"

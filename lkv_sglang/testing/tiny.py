@@ -55,7 +55,13 @@ def build_tiny(out: str | Path, arch: str = "llama", seed: int = 0, num_layers: 
     llama: hidden 64, 4 query / 2 KV heads. qwen2: hidden 64, 6 query / 2 KV heads (group 3),
     with q/k/v biases as in Qwen2.
     """
-    from transformers import GenerationConfig, LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
+    from transformers import (
+        GenerationConfig,
+        LlamaConfig,
+        LlamaForCausalLM,
+        Qwen2Config,
+        Qwen2ForCausalLM,
+    )
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,15 @@ class TrainConfig:
     threads: int = 2
 
     def __post_init__(self) -> None:
-        for name in ("max_steps", "accum", "eval_every", "checkpoint_every", "n_lookahead", "rank", "threads"):
+        for name in (
+            "max_steps",
+            "accum",
+            "eval_every",
+            "checkpoint_every",
+            "n_lookahead",
+            "rank",
+            "threads",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
 
@@ -40,7 +48,9 @@ class TrainConfig:
 
     @classmethod
     def load(cls, path: Path, **overrides) -> TrainConfig:
-        raw = json.loads(Path(path).read_text()) | {k: v for k, v in overrides.items() if v is not None}
+        raw = json.loads(Path(path).read_text()) | {
+            k: v for k, v in overrides.items() if v is not None
+        }
         known = {f.name for f in fields(cls)}
         bad = sorted(set(raw) - known)
         if bad:

@@ -16,12 +16,12 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from ..core.policies import make_policy
 from ..hf import load_model
 from ..hf.cache import copy_cache, greedy_decode
 from ..hf.generate import eos_ids, prefill
 from ..hf.geometry import fingerprint, geometry
 from ..hf.observe import teacher_forced_attention
-from ..core.policies import make_policy
 from ..runner import chat_ids
 from .ground_truth import importance_target
 from .prompts import build_split
@@ -34,7 +34,9 @@ def answer_and_truth(model, ids: torch.Tensor, max_answer: int, keep_kv: bool) -
     g = geometry(model)
     n = ids.shape[1]
     cache, first, _ = prefill(model, ids, make_policy("full"))
-    answer = greedy_decode(model, copy_cache(cache), first, n, max_answer, eos_ids(model)) or [first]
+    answer = greedy_decode(model, copy_cache(cache), first, n, max_answer, eos_ids(model)) or [
+        first
+    ]
     truth = importance_target(teacher_forced_attention(model, cache, answer, n), g.num_kv_heads)
     rec = {"answer_ids": answer, "true": truth.half()}
     if keep_kv:
@@ -47,8 +49,15 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build(out: Path, model_name: str, counts: dict[str, int], seed: int, max_answer: int,
-          min_tokens: int, max_tokens: int) -> dict:
+def build(
+    out: Path,
+    model_name: str,
+    counts: dict[str, int],
+    seed: int,
+    max_answer: int,
+    min_tokens: int,
+    max_tokens: int,
+) -> dict:
     model, tok = load_model(model_name)
     ntok = lambda s: len(tok(s, add_special_tokens=False)["input_ids"])  # noqa: E731
     (out / "tensors").mkdir(parents=True, exist_ok=True)

@@ -33,10 +33,14 @@ class GradRecorder:
 
     def __call__(self, layer, query, key, scale):
         start = key.shape[1] - query.shape[1]
-        self.scores[layer] = mean_attention(query, key, scale, query_start=start, read_len=self.read_len)
+        self.scores[layer] = mean_attention(
+            query, key, scale, query_start=start, read_len=self.read_len
+        )
 
 
-def lookahead_scores(model, module: LookaheadModule, K: torch.Tensor, V: torch.Tensor) -> torch.Tensor:
+def lookahead_scores(
+    model, module: LookaheadModule, K: torch.Tensor, V: torch.Tensor
+) -> torch.Tensor:
     """(L, Hkv, N) predicted importance (normalised), differentiable w.r.t. ``module``."""
     n = K.shape[2]
     num_kv_heads = K.shape[1]

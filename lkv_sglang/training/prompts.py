@@ -34,7 +34,13 @@ class Example:
         return asdict(self)
 
 
-def _fill(rng: random.Random, gold: list[sources.Paragraph], pool: list[sources.Paragraph], budget: int, ntok) -> list[sources.Paragraph]:
+def _fill(
+    rng: random.Random,
+    gold: list[sources.Paragraph],
+    pool: list[sources.Paragraph],
+    budget: int,
+    ntok,
+) -> list[sources.Paragraph]:
     """Gold paragraphs plus distractors from ``pool`` until about ``budget`` tokens, shuffled."""
     docs, used = list(gold), sum(ntok(p.text) for p in gold)
     gold_text = {p.text for p in gold}
@@ -62,7 +68,9 @@ def qa(rng, split, target, ntok, multihop=False) -> Example:
     body = "\n\n".join(f"Document {k + 1}:\n{p.text}" for k, p in enumerate(docs))
     user = f"Answer the question using the documents below.\n\n{body}\n\nQuestion: {item.question}\nAnswer in a few words."
     kind = "multihop" if multihop else "qa"
-    return Example("", kind, split, user, list(item.answers), sorted({p.doc_id for p in docs}), target)
+    return Example(
+        "", kind, split, user, list(item.answers), sorted({p.doc_id for p in docs}), target
+    )
 
 
 def _haystack(rng, split, n_tokens, ntok) -> tuple[str, str]:
@@ -106,7 +114,9 @@ def variable_tracking(rng, split, target, ntok, hops=3) -> Example:
     doc, hay = _haystack(rng, split, target - 80 - 12 * hops, ntok)
     names = ["".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(5)) for _ in range(hops)]
     value = str(rng.randrange(10_000, 99_999))
-    stmts = [f"VAR {names[0]} = {value}."] + [f"VAR {names[i]} = VAR {names[i - 1]}." for i in range(1, hops)]
+    stmts = [f"VAR {names[0]} = {value}."] + [
+        f"VAR {names[i]} = VAR {names[i - 1]}." for i in range(1, hops)
+    ]
     lo = 0.05
     for s in stmts:  # in order through the text
         hay, d = _insert(rng, hay, s, lo, min(0.95, lo + 0.9 / hops))
@@ -130,7 +140,9 @@ def build_example(rng: random.Random, kind: str, split: str, target: int, ntok) 
     raise ValueError(f"unknown example kind {kind!r}; known: {', '.join(KINDS)}")
 
 
-def build_split(split: str, n: int, seed: int, ntok, min_tokens=500, max_tokens=3000, kinds=KINDS) -> list[Example]:
+def build_split(
+    split: str, n: int, seed: int, ntok, min_tokens=500, max_tokens=3000, kinds=KINDS
+) -> list[Example]:
     """``n`` examples of ``split``, kinds in rotation, lengths uniform in [min, max] tokens."""
     if split not in sources.SPLITS:
         raise ValueError(f"unknown split {split!r}; known: {', '.join(sources.SPLITS)}")

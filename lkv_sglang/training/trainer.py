@@ -39,8 +39,13 @@ class Trainer:
         if not self.train_ids:
             raise ValueError(f"no training examples in {self.data}/train.jsonl")
         self.module = new_lookahead(
-            self.model, cfg.model, seed=cfg.seed, n_lookahead=cfg.n_lookahead, rank=cfg.rank,
-            alpha=cfg.alpha, targets=tuple(cfg.targets),
+            self.model,
+            cfg.model,
+            seed=cfg.seed,
+            n_lookahead=cfg.n_lookahead,
+            rank=cfg.rank,
+            alpha=cfg.alpha,
+            targets=tuple(cfg.targets),
         )
         self.opt = self._optimizer()
         self.step = 0
@@ -103,8 +108,14 @@ class Trainer:
         ck = self.run / "checkpoint"
         self.module.save(ck)
         torch.save(
-            {"step": self.step, "opt": self.opt.state_dict(), "order": self.order,
-             "rng": self.rng.getstate(), "torch_rng": torch.get_rng_state(), "history": self.history},
+            {
+                "step": self.step,
+                "opt": self.opt.state_dict(),
+                "order": self.order,
+                "rng": self.rng.getstate(),
+                "torch_rng": torch.get_rng_state(),
+                "history": self.history,
+            },
             ck / "trainer_state.pt",
         )
 
@@ -133,9 +144,15 @@ class Trainer:
             ts = time.time()
             recent = (recent + [self.train_step()])[-20:]
             bar.update(1)
-            bar.set_postfix(loss=f"{sum(recent) / len(recent):.4f}", ex_s=f"{cfg.accum / (time.time() - ts):.2f}")
+            bar.set_postfix(
+                loss=f"{sum(recent) / len(recent):.4f}",
+                ex_s=f"{cfg.accum / (time.time() - ts):.2f}",
+            )
             if self.step % cfg.eval_every == 0:
-                self.history.append(self.evaluate() | {"seconds": time.time() - t0, "train_kl": sum(recent) / len(recent)})
+                self.history.append(
+                    self.evaluate()
+                    | {"seconds": time.time() - t0, "train_kl": sum(recent) / len(recent)}
+                )
                 self._log(self.history[-1])
                 self._keep_best()
             if self.step % cfg.checkpoint_every == 0:
@@ -160,4 +177,6 @@ class Trainer:
     def _log(self, rec: dict) -> None:
         with (self.run / "log.jsonl").open("a") as fh:
             fh.write(json.dumps(rec) + "\n")
-        tqdm.write(" ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items()))
+        tqdm.write(
+            " ".join(f"{k}={v:.4f}" if isinstance(v, float) else f"{k}={v}" for k, v in rec.items())
+        )

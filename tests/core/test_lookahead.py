@@ -3,8 +3,15 @@ import torch
 
 from lkv_sglang.core.lookahead import LookaheadConfig, LookaheadModule
 
-SHAPES = {"q_proj": (16, 16), "k_proj": (16, 8), "v_proj": (16, 8), "o_proj": (16, 16),
-          "gate_proj": (16, 32), "up_proj": (16, 32), "down_proj": (32, 16)}
+SHAPES = {
+    "q_proj": (16, 16),
+    "k_proj": (16, 8),
+    "v_proj": (16, 8),
+    "o_proj": (16, 16),
+    "gate_proj": (16, 32),
+    "up_proj": (16, 32),
+    "down_proj": (32, 16),
+}
 FP = {"model_type": "llama", "num_layers": 2, "embed_checksum": 0.123}
 
 
@@ -34,7 +41,9 @@ def test_save_load_round_trip(tmp_path):
 def test_load_onto_another_model_is_refused(tmp_path):
     make().save(tmp_path)
     other = FP | {"num_layers": 3}
-    with pytest.raises(ValueError, match=r"trained for base model 'tiny'.*num_layers: checkpoint 2 vs model 3"):
+    with pytest.raises(
+        ValueError, match=r"trained for base model 'tiny'.*num_layers: checkpoint 2 vs model 3"
+    ):
         LookaheadModule.load(tmp_path, expect_fingerprint=other)
 
 

@@ -14,4 +14,3 @@ def tiny(tiny_model_dir):
         for p in la.lora_b.values():
             p.normal_(0, 0.5, generator=torch.Generator().manual_seed(1))
     return model, tok, la
-

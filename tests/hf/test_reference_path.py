@@ -11,16 +11,16 @@ from lkv_sglang.hf.cache import cache_lengths, greedy_decode, prune_cache
 from lkv_sglang.hf.generate import prefill
 
 
-
 def prompt(tok, n, seed=0):
     return torch.randint(10, len(tok), (1, n), generator=torch.Generator().manual_seed(seed))
+
 
 N, NEW = 48, 10
 
 
 def plain_greedy(model, ids, n_new):
     out = model.generate(ids, max_new_tokens=n_new, do_sample=False, min_new_tokens=n_new)
-    return out[0, ids.shape[1]:].tolist()
+    return out[0, ids.shape[1] :].tolist()
 
 
 @pytest.mark.parametrize("policy", POLICIES.names())
@@ -29,7 +29,9 @@ def test_budget_at_least_prompt_equals_plain_generate(tiny, policy):
     ids = prompt(tok, N)
     ref = plain_greedy(model, ids, NEW)
     for budget in (N, N + 7):
-        res = generate(model, ids, policy, budget=budget, max_new_tokens=NEW, lookahead=la, stop_on_eos=False)
+        res = generate(
+            model, ids, policy, budget=budget, max_new_tokens=NEW, lookahead=la, stop_on_eos=False
+        )
         assert res.plan.is_full
         assert res.output_ids == ref, f"{policy} budget {budget}"
 
@@ -39,7 +41,9 @@ def test_pruned_cache_holds_exactly_the_plan(tiny, policy):
     model, tok, la = tiny
     ids = prompt(tok, N, seed=1)
     budget = 12
-    res = generate(model, ids, policy, budget=budget, max_new_tokens=3, lookahead=la, stop_on_eos=False)
+    res = generate(
+        model, ids, policy, budget=budget, max_new_tokens=3, lookahead=la, stop_on_eos=False
+    )
     pol = make_policy(policy)
     assert res.plan.budgets == [min(b, N) for b in pol.layer_budgets(budget, len(res.plan.indices))]
     cache, _, _ = prefill(model, ids, make_policy("full"))
@@ -49,15 +53,21 @@ def test_pruned_cache_holds_exactly_the_plan(tiny, policy):
         full_k = cache.layers[layer].keys[0]
         for h in range(idx.shape[0]):
             assert torch.equal(pruned.layers[layer].keys[0, h], full_k[h, idx[h]])
-    assert res.kv_entries[1] == sum(b * idx.shape[0] for b, idx in zip(res.plan.budgets, res.plan.indices, strict=True))
+    assert res.kv_entries[1] == sum(
+        b * idx.shape[0] for b, idx in zip(res.plan.budgets, res.plan.indices, strict=True)
+    )
 
 
 def test_pruning_changes_the_output(tiny):
     model, tok, la = tiny
     ids = prompt(tok, N, seed=2)
     full = generate(model, ids, "full", budget=4, max_new_tokens=NEW, stop_on_eos=False).output_ids
-    outs = {p: generate(model, ids, p, budget=4, max_new_tokens=NEW, lookahead=la, stop_on_eos=False).output_ids
-            for p in ("random", "streamingllm", "snapkv")}
+    outs = {
+        p: generate(
+            model, ids, p, budget=4, max_new_tokens=NEW, lookahead=la, stop_on_eos=False
+        ).output_ids
+        for p in ("random", "streamingllm", "snapkv")
+    }
     assert any(o != full for o in outs.values())
 
 
@@ -68,7 +78,13 @@ def test_reordered_keep_all_plan_does_not_change_output(tiny):
     cache, first, _ = prefill(model, ids, make_policy("full"))
     g = torch.Generator().manual_seed(0)
     layers, heads = len(cache.layers), cache.layers[0].keys.shape[1]
-    perm = KeepPlan(N, tuple(torch.stack([torch.randperm(N, generator=g) for _ in range(heads)]) for _ in range(layers)))
+    perm = KeepPlan(
+        N,
+        tuple(
+            torch.stack([torch.randperm(N, generator=g) for _ in range(heads)])
+            for _ in range(layers)
+        ),
+    )
     ref = greedy_decode(model, cache, first, N, NEW, set())
     cache2, _, _ = prefill(model, ids, make_policy("full"))
     out = greedy_decode(model, prune_cache(cache2, perm), first, N, NEW, set())
@@ -94,12 +110,19 @@ def test_logical_positions_after_pruning_match_masked_full_attention(tiny):
     for step in range(NEW):
         out.append(cur)
         mask = torch.cat([~dropped, torch.ones(step + 1, dtype=torch.bool)])[None, None, None]
-        logits = model(input_ids=torch.tensor([[cur]]), position_ids=torch.tensor([[N + step]]),
-                       past_key_values=cache_full, attention_mask=None, use_cache=True,
-                       lkv_key_mask=mask).logits
+        logits = model(
+            input_ids=torch.tensor([[cur]]),
+            position_ids=torch.tensor([[N + step]]),
+            past_key_values=cache_full,
+            attention_mask=None,
+            use_cache=True,
+            lkv_key_mask=mask,
+        ).logits
         cur = int(logits[0, -1].argmax())
     assert pruned_out == out
-    unpruned = greedy_decode(model, prefill(model, ids, make_policy("full"))[0], first, N, NEW, set())
+    unpruned = greedy_decode(
+        model, prefill(model, ids, make_policy("full"))[0], first, N, NEW, set()
+    )
     assert unpruned != out, "the mask must matter for this check to mean anything"
 
 

@@ -1,0 +1,206 @@
+"""Importance recall@budget and task score at budget, every policy, on the test split.
+
+usage: python benchmarks/quality.py --data runs/datasets/lkv-data-v1 [--lookahead DIR]
+       [--budgets 32 64 128 256] [--task-budgets 64 128] [--limit N]
+Writes results/quality.json and results/quality.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import print_table, write_result  # noqa: E402
+
+from lkv_sglang.checkpoints import shipped_checkpoint  # noqa: E402
+from lkv_sglang.core.plan import KeepPlan, QuerySource  # noqa: E402
+from lkv_sglang.core.policies import make_policy  # noqa: E402
+from lkv_sglang.core.selection import select  # noqa: E402
+from lkv_sglang.hf import load_model  # noqa: E402
+from lkv_sglang.hf.cache import copy_cache, greedy_decode, prune_cache  # noqa: E402
+from lkv_sglang.hf.generate import eos_ids, prefill  # noqa: E402
+from lkv_sglang.hf.geometry import load_lookahead, new_lookahead  # noqa: E402
+from lkv_sglang.hf.lora import attach_lookahead  # noqa: E402
+from lkv_sglang.hf.observe import observe  # noqa: E402
+from lkv_sglang.metrics import task_score  # noqa: E402
+from lkv_sglang.training.dataset import load_split  # noqa: E402
+
+POLICIES = [
+    "random",
+    "streamingllm",
+    "h2o",
+    "snapkv",
+    "snapkv_nopool",
+    "pyramidkv",
+    "laq",
+    "speckv",
+    "lookaheadkv_untrained",
+    "lookaheadkv",
+]
+
+
+def recall(plan: KeepPlan, truth: torch.Tensor, budget: int) -> float:
+    """Mean over layers and KV heads of |kept ∩ true top-budget| / budget."""
+    vals = []
+    for layer, idx in enumerate(plan.indices):
+        t = truth[layer]
+        k = min(budget, t.shape[-1])
+        top = t.topk(k, -1).indices
+        kept = torch.zeros_like(t, dtype=torch.bool).scatter_(-1, idx, True)
+        vals.append(kept.gather(-1, top).float().mean(-1))
+    return float(torch.stack(vals).mean())
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--model", default="smollm2-135m")
+    ap.add_argument("--lookahead", type=Path, help="default: the shipped checkpoint")
+    ap.add_argument("--budgets", type=int, nargs="+", default=[32, 64, 128, 256])
+    ap.add_argument("--task-budgets", type=int, nargs="+", default=[64, 128])
+    ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument("--name", default="quality")
+    a = ap.parse_args()
+
+    model, tok = load_model(a.model)
+    la_path = a.lookahead or shipped_checkpoint(a.model)
+    if la_path is None:
+        raise SystemExit("no lookahead checkpoint: pass --lookahead")
+    trained, untrained = load_lookahead(model, la_path), new_lookahead(model, a.model, seed=0)
+    rows = load_split(a.data, "test")[: a.limit or None]
+    eos = eos_ids(model)
+    rec = defaultdict(lambda: defaultdict(list))  # policy -> budget -> [recall]
+    task = defaultdict(lambda: defaultdict(list))  # policy -> budget -> [score]
+    kinds = defaultdict(lambda: defaultdict(list))  # f"{policy}@{b}" -> kind -> [score]
+    score_s = defaultdict(list)
+    t_start = time.time()
+    for i, row in enumerate(rows):
+        ids = torch.tensor([row["input_ids"]])
+        n = ids.shape[1]
+        truth = torch.load(a.data / "tensors" / f"{row['id']}.pt")["true"].float()
+        num_kv = truth.shape[1]
+        max_new = min(64, len(row["answer_ids"]) + 8)
+        full_score = task_score(row["kind"], row["answer"], row["gold"])
+        caches = {}
+        for mode_policy in ("snapkv", "h2o"):
+            caches[mode_policy] = prefill(model, ids, make_policy(mode_policy))
+        cache, first, win = caches["snapkv"]
+        _, _, allrows = caches["h2o"]
+        for b in a.task_budgets:
+            task["full"][b].append(full_score)
+            kinds[f"full@{b}"][row["kind"]].append(full_score)
+        for name in ["oracle"] + POLICIES:
+            for b in a.budgets:
+                t0 = time.perf_counter()
+                if name == "oracle":
+                    plan = (
+                        select(truth, [b] * truth.shape[0], num_kv)
+                        if b < n
+                        else KeepPlan.keep_all(n, truth.shape[0], num_kv)
+                    )
+                else:
+                    pol = make_policy(name.replace("_untrained", ""))
+                    if b == a.budgets[0] or pol.query_source is QuerySource.SELF_DRAFT:
+                        la = untrained if name.endswith("_untrained") else trained
+                        if pol.query_source is QuerySource.LOOKAHEAD:
+                            attach_lookahead(model, la)
+                            model._lkv_lora_owner = la
+                        pre = allrows if pol.query_source is QuerySource.PROMPT_ALL else win
+                        obs = observe(model, pol, cache, n, first, b, eos, pre, la, None)
+                    plan = pol.select(obs, b)
+                score_s[name].append(time.perf_counter() - t0)
+                rec[name][b].append(recall(plan, truth, b))
+                if b in a.task_budgets:
+                    out = greedy_decode(
+                        model, prune_cache(copy_cache(cache), plan), first, n, max_new, eos
+                    )
+                    s = task_score(
+                        row["kind"], tok.decode(out, skip_special_tokens=True), row["gold"]
+                    )
+                    task[name][b].append(s)
+                    kinds[f"{name}@{b}"][row["kind"]].append(s)
+        print(
+            f"[{i + 1}/{len(rows)}] {row['id']} N={n} full={full_score:.2f} "
+            f"la@128={rec['lookaheadkv'][128][-1] if 128 in a.budgets else 0:.2f} "
+            f"snap@128={rec['snapkv'][128][-1] if 128 in a.budgets else 0:.2f} {time.time() - t_start:.0f}s",
+            flush=True,
+        )
+
+    mean = lambda v: sum(v) / len(v) if v else None  # noqa: E731
+    names = ["oracle"] + POLICIES
+    recall_tab = {p: {str(b): mean(rec[p][b]) for b in a.budgets} for p in names}
+    task_tab = {p: {str(b): mean(task[p][b]) for b in a.task_budgets} for p in ["full"] + names}
+    by_kind = {k: {kind: mean(v) for kind, v in d.items()} for k, d in kinds.items()}
+    print_table(
+        "importance recall@budget (test split)",
+        names,
+        a.budgets,
+        lambda r, c: f"{recall_tab[r][str(c)]:.3f}",
+    )
+    print_table(
+        "task score at budget (substring for retrieval, F1 for QA)",
+        ["full"] + names,
+        a.task_budgets,
+        lambda r, c: f"{task_tab[r][str(c)]:.3f}",
+    )
+    out = write_result(
+        a.name,
+        {
+            "model": a.model,
+            "lookahead_checkpoint": str(la_path),
+            "dataset": json.loads((a.data / "manifest.json").read_text())
+            if (a.data / "manifest.json").exists()
+            else str(a.data),
+            "examples": len(rows),
+            "kinds": sorted({r["kind"] for r in rows}),
+            "recall": recall_tab,
+            "task_score": task_tab,
+            "task_score_by_kind": by_kind,
+            "mean_selection_seconds": {p: mean(v) for p, v in score_s.items()},
+            "seconds": time.time() - t_start,
+        },
+    )
+    plot(recall_tab, task_tab, a, out.with_suffix(".png"))
+    print("wrote", out)
+
+
+def plot(recall_tab, task_tab, a, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    for p, d in recall_tab.items():
+        axes[0].plot(
+            a.budgets,
+            [d[str(b)] for b in a.budgets],
+            marker="o",
+            label=p,
+            lw=2.5 if p.startswith("lookaheadkv") and "un" not in p else 1,
+        )
+    axes[0].set(
+        xscale="log",
+        xlabel="budget (entries per layer and KV head)",
+        ylabel="importance recall",
+        title="recall@budget",
+    )
+    axes[0].set_xticks(a.budgets, [str(b) for b in a.budgets])
+    for p, d in task_tab.items():
+        axes[1].plot(a.task_budgets, [d[str(b)] for b in a.task_budgets], marker="o", label=p)
+    axes[1].set(xlabel="budget", ylabel="task score", title="task score at budget")
+    axes[1].legend(fontsize=7, ncol=2)
+    fig.suptitle(f"{a.model}, test split, {a.data.name}")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":
+    main()
