@@ -67,7 +67,10 @@ class Trainer:
         return torch.load(self.data / "tensors" / f"{ex_id}.pt")
 
     def next_id(self) -> str:
+        """The next training example; each epoch re-reads the split, so a dataset that is
+        still being built (examples appended) is picked up as it grows."""
         if not self.order:
+            self.train_ids = [r["id"] for r in load_split(self.data, "train")]
             self.order = list(self.train_ids)
             self.rng.shuffle(self.order)
         return self.order.pop()
