@@ -83,21 +83,26 @@ def eviction_figures(keys: list[torch.Tensor], hq: int, n: int, budget: int, rep
     """Scoring / selection / compaction times for one request whose cache holds ``keys``.
 
     ``keys``: per layer (num_kv_heads, n, head_dim) with the last 32 entries the lookahead
-    tokens' own keys. The prompt is the first n - 32.
+    tokens' own keys. The prompt is the first n - 32: it goes into the paged pool, the own keys
+    are passed beside it (``extra_k``), as the plugin's write-nothing lookahead pass has them.
     """
     cuda = keys[0].is_cuda
     triton_on = cuda or os.environ.get("TRITON_INTERPRET") == "1"  # the CPU smoke can interpret
     gen = torch.Generator().manual_seed(0)
-    kb, vb, r2t = paged_pool(keys, n, gen)
-    hkv, dim, layers = keys[0].shape[0], keys[0].shape[2], len(keys)
     prompt = n - N_LOOKAHEAD
+    kb, vb, r2t = paged_pool([k[:, :prompt] for k in keys], prompt, gen)
+    own = [k[:, prompt:].transpose(0, 1).contiguous() for k in keys]  # (32, Hkv, D)
+    hkv, dim, layers = keys[0].shape[0], keys[0].shape[2], len(keys)
     q = [torch.randn(N_LOOKAHEAD, hq, dim, generator=gen).to(keys[0]) for _ in range(layers)]
     args = ([0], [N_LOOKAHEAD], [prompt], [prompt])
     out: dict = {"prompt_tokens": prompt, "budget": budget, "layers": layers, "kv_heads": hkv}
     scores = torch.empty(layers, 1, hkv, prompt, device=keys[0].device)
 
     def score_with(fn: Callable) -> Callable[[], None]:
-        return lambda: [scores.__setitem__(i, fn(q[i], kb[i], r2t, *args)) for i in range(layers)]
+        return lambda: [
+            scores.__setitem__(i, fn(q[i], kb[i], r2t, *args, extra_k=own[i]))
+            for i in range(layers)
+        ]
 
     if triton_on:
         from lkv_kernels.compact_triton import compact_kv

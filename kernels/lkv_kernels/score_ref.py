@@ -19,6 +19,7 @@ def lookahead_scores_ref(
     read_len: Ints,
     kv_len: Ints | None = None,
     scale: float | None = None,
+    extra_k: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Gather each request's keys through ``req_to_token`` and run the core's ``mean_attention``.
 
@@ -26,14 +27,26 @@ def lookahead_scores_ref(
     float32, zero past each request's ``read_len``.
     """
     sb = check_score_args(
-        query, k_buffer, req_to_token, req_rows, q_len, query_start, read_len, kv_len, scale
+        query,
+        k_buffer,
+        req_to_token,
+        req_rows,
+        q_len,
+        query_start,
+        read_len,
+        kv_len,
+        scale,
+        extra_k,
     )
     hkv = k_buffer.shape[1]
     out = torch.zeros(len(sb.q_len), hkv, sb.max_read, dtype=torch.float32, device=query.device)
     for b in range(len(sb.q_len)):
         slots = req_to_token[int(sb.req_rows[b]), : int(sb.kv_len[b])].long()
-        key = k_buffer[slots].permute(1, 0, 2)  # (hkv, kv_len, D)
         lo, n = int(sb.q_offset[b]), int(sb.q_len[b])
+        key = k_buffer[slots]  # (kv_len, hkv, D)
+        if extra_k is not None:
+            key = torch.cat([key, extra_k[lo : lo + n]])
+        key = key.permute(1, 0, 2)  # (hkv, n_keys, D)
         q = query[lo : lo + n].permute(1, 0, 2)  # (hq, q_len, D)
         r = int(sb.read_len[b])
         att = mean_attention(q, key, sb.scale, int(sb.query_start[b]), r)

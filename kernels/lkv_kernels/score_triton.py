@@ -30,7 +30,9 @@ def _score_pass(
     QLEN,
     QSTART,
     KVLEN,
+    NKEYS,
     READLEN,
+    EXTRA,
     M,
     L,
     OUT,
@@ -40,6 +42,8 @@ def _score_pass(
     stride_ks,
     stride_kh,
     stride_r2t,
+    stride_et,
+    stride_eh,
     stride_mb,
     stride_mh,
     stride_mn,
@@ -52,14 +56,16 @@ def _score_pass(
     BLOCK_N: tl.constexpr,
     PASS: tl.constexpr,
     HALF_DOT: tl.constexpr,
+    HAS_EXTRA: tl.constexpr,
 ):
     b = tl.program_id(0)
     h = tl.program_id(1)
     nb = tl.program_id(2)
     kv_len = tl.load(KVLEN + b)
+    n_keys = tl.load(NKEYS + b)
     read_len = tl.load(READLEN + b)
     n0 = nb * BLOCK_N
-    limit = kv_len if PASS == 1 else read_len
+    limit = n_keys if PASS == 1 else read_len
     if n0 < limit:
         row = tl.load(ROWS + b)
         q_off = tl.load(QOFF + b)
@@ -67,14 +73,23 @@ def _score_pass(
         q_start = tl.load(QSTART + b)
         offs_n = n0 + tl.arange(0, BLOCK_N)
         offs_d = tl.arange(0, BLOCK_D)
-        n_mask = offs_n < kv_len
+        n_mask = offs_n < n_keys
+        pool_mask = offs_n < kv_len
         d_mask = offs_d < HEAD_DIM
-        slots = tl.load(R2T + row * stride_r2t + offs_n, mask=n_mask, other=0).to(tl.int64)
+        slots = tl.load(R2T + row * stride_r2t + offs_n, mask=pool_mask, other=0).to(tl.int64)
         k = tl.load(
             K + slots[:, None] * stride_ks + h * stride_kh + offs_d[None, :],
-            mask=n_mask[:, None] & d_mask[None, :],
+            mask=pool_mask[:, None] & d_mask[None, :],
             other=0.0,
         )
+        if HAS_EXTRA:  # keys kv_len .. n_keys - 1: the queries' own, not in the pool
+            e_mask = n_mask & (offs_n >= kv_len)
+            e_row = q_off + offs_n - kv_len
+            k += tl.load(
+                EXTRA + e_row[:, None] * stride_et + h * stride_eh + offs_d[None, :],
+                mask=e_mask[:, None] & d_mask[None, :],
+                other=0.0,
+            )
         if not HALF_DOT:
             k = k.to(tl.float32)
         kt = tl.trans(k)
@@ -133,6 +148,7 @@ def lookahead_scores(
     kv_len: Ints | None = None,
     scale: float | None = None,
     out: torch.Tensor | None = None,
+    extra_k: torch.Tensor | None = None,
     block_m: int | None = None,
     block_n: int | None = None,
 ) -> torch.Tensor:
@@ -152,6 +168,10 @@ def lookahead_scores(
         in the cache). Only the first ``read_len[b]`` keys are returned; the softmax still runs
         over every key a query sees.
     scale : softmax scale, default ``head_dim ** -0.5``.
+    extra_k : optional (total_q, num_kv_heads, head_dim), packed like ``query``: the queries'
+        own keys when they are not in the pool (a pass that writes nothing). Keys
+        ``kv_len[b] .. kv_len[b] + q_len[b] - 1`` of request ``b`` then come from here, and
+        ``kv_len`` defaults to ``query_start`` (the pool holds the prompt).
     out : optional (B, num_kv_heads, >= max(read_len)) float32, last dim contiguous (e.g. one
         layer's slice of a (num_layers, B, ...) buffer); zeroed and filled.
     block_m, block_n : tile sizes (query rows, keys); defaults suit the device.
@@ -162,7 +182,16 @@ def lookahead_scores(
     request's queries and the GQA group's query heads; zero past ``read_len[b]``.
     """
     sb = check_score_args(
-        query, k_buffer, req_to_token, req_rows, q_len, query_start, read_len, kv_len, scale
+        query,
+        k_buffer,
+        req_to_token,
+        req_rows,
+        q_len,
+        query_start,
+        read_len,
+        kv_len,
+        scale,
+        extra_k,
     )
     if query.stride(2) != 1 or k_buffer.stride(2) != 1 or req_to_token.stride(1) != 1:
         raise ValueError("query, k_buffer and req_to_token need stride 1 on their last dim")
@@ -186,10 +215,13 @@ def lookahead_scores(
     bm = block_m or (16 if interp else 64)
     bn = block_n or (16 if interp else 64)
     rows_pad = group * int(sb.q_len.max())
-    n_blocks = math.ceil(int(sb.kv_len.max()) / bn)
+    n_blocks = math.ceil(int(sb.n_keys.max()) / bn)
     meta = [
         t.to(dev, non_blocking=True)
-        for t in (sb.req_rows, sb.q_offset, sb.q_len, sb.query_start, sb.kv_len, sb.read_len)
+        for t in (sb.req_rows, sb.q_offset, sb.q_len, sb.query_start, sb.kv_len, sb.n_keys)
+    ] + [
+        sb.read_len.to(dev, non_blocking=True),
+        extra_k if extra_k is not None else k_buffer,  # placeholder pointer when absent
     ]
     pm = torch.full((bsz, hkv, n_blocks, rows_pad), float("-inf"), dtype=torch.float32, device=dev)
     pl = torch.zeros_like(pm)
@@ -200,6 +232,7 @@ def lookahead_scores(
         BLOCK_M=bm,
         BLOCK_N=bn,
         HALF_DOT=(query.dtype != torch.float32 and not interp),
+        HAS_EXTRA=extra_k is not None,
     )
     strides = (
         query.stride(0),
@@ -207,6 +240,8 @@ def lookahead_scores(
         k_buffer.stride(0),
         k_buffer.stride(1),
         req_to_token.stride(0),
+        extra_k.stride(0) if extra_k is not None else 0,
+        extra_k.stride(1) if extra_k is not None else 0,
     )
     sm = sb.scale * LOG2E
     _score_pass[(bsz, hkv, n_blocks)](

@@ -79,7 +79,7 @@ def test_long_prompt_many_key_blocks(paged, device) -> None:
         (dict(query=torch.zeros(13, 5, 16)), "not a multiple"),
         (dict(query=torch.zeros(13, 6, 16, dtype=torch.float64)), "dtype"),
         (dict(q_len=[4, 7, 1]), "sum\\(q_len\\)"),
-        (dict(read_len=[37, 5, 90]), "exceeds kv_len"),
+        (dict(read_len=[37, 5, 90]), "exceeds the keys"),
         (dict(query=torch.zeros(13, 6, 32)[..., ::2]), "stride 1"),
         (dict(req_rows=[0, 1, 9]), "out of range"),
         (dict(query_start=[37, -1, 60]), "query_start\\[1\\] = -1"),
@@ -91,3 +91,26 @@ def test_launcher_rejects_bad_arguments(paged, change: dict, match: str) -> None
     kw = dict(zip(names, args, strict=True)) | change
     with pytest.raises((ValueError, TypeError), match=match):
         lookahead_scores(**kw)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float16])
+@pytest.mark.parametrize("group", [1, 3, 7])
+def test_own_keys_passed_beside_the_pool(paged, group: int, dtype: torch.dtype, device) -> None:
+    """``extra_k``: the pool holds only the prompt; the queries' own keys come packed alike."""
+    gen = torch.Generator().manual_seed(6)
+    q_len, prompt = [5, 3], [33, 18]
+    r2t, rows, pool = paged(prompt, 16, 40, gen)
+    kb = torch.randn(pool, 2, 16, generator=gen).to(dtype).to(device)
+    q = torch.randn(8, 2 * group, 16, generator=gen).to(dtype).to(device)
+    own = torch.randn(8, 2, 16, generator=gen).to(dtype).to(device)
+    args = (q, kb, r2t.to(device), rows, q_len, prompt, prompt)
+    got = lookahead_scores(*args, extra_k=own)
+    want = lookahead_scores_ref(*args, extra_k=own)
+    torch.testing.assert_close(got, want, **TOL[dtype])
+    # Same as writing the own keys into the pool behind the prompt and reading them from there.
+    slots = torch.arange(pool, pool + 8)
+    kb2 = torch.cat([kb, own])
+    r2t2 = r2t.clone()
+    r2t2[rows[0], 33:38], r2t2[rows[1], 18:21] = slots[:5].int(), slots[5:].int()
+    pooled = lookahead_scores_ref(q, kb2, r2t2.to(device), rows, q_len, prompt, prompt)
+    torch.testing.assert_close(want, pooled, atol=1e-6, rtol=1e-5)
