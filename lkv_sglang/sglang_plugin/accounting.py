@@ -1,0 +1,42 @@
+"""An optional JSON-lines log of SGLang's own KV accounting, for tests and benchmarks.
+
+Enabled by ``LKV_SGLANG_ACCOUNTING_LOG=path``. Events: ``prune`` (one request compacted or
+left whole), ``idle`` (the scheduler went idle with new free/evictable counts). The counts are
+SGLang's: ``allocator.available_size()``, ``tree_cache.evictable_size()``, and
+``used = max_total_num_tokens - available - evictable`` as its decode log reports it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from .context import CONTEXT
+
+ENV_LOG = "LKV_SGLANG_ACCOUNTING_LOG"
+
+
+def pool_counts(owner) -> dict:
+    """``owner``: the Scheduler or its batch-result processor (allocator and tree cache)."""
+    total = CONTEXT.max_total_tokens
+    available = int(owner.token_to_kv_pool_allocator.available_size())
+    evictable = int(owner.tree_cache.evictable_size())
+    return {"available": available, "evictable": evictable, "used": int(total) - available - evictable}
+
+
+def log_event(event: str, **fields) -> None:
+    path = os.environ.get(ENV_LOG)
+    if not path:
+        return
+    with open(path, "a") as f:
+        f.write(json.dumps({"event": event, **fields}) + "\n")
+
+
+def after_on_idle(result, sched, *args, **kwargs) -> None:
+    """AFTER ``Scheduler.on_idle``: log the counts when they changed since the last idle."""
+    if not os.environ.get(ENV_LOG):
+        return
+    counts = pool_counts(sched)
+    if counts != getattr(sched, "_lkv_last_idle", None):
+        sched._lkv_last_idle = counts
+        log_event("idle", **counts)

@@ -1,0 +1,81 @@
+"""``--eviction``, ``--eviction-budget``, ``--lookahead-path``: added, checked at start-up, carried.
+
+A bad value stops the launcher with one line naming it and what is allowed (``SystemExit``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from .compat import incompatibilities
+from .config import (
+    DEFAULT_BUDGET,
+    ENV_BUDGET,
+    ENV_LOOKAHEAD,
+    ENV_POLICY,
+    ServerSettings,
+    SettingsError,
+    flag_choices,
+)
+from .fingerprint import default_lookahead_path, model_fingerprint
+
+PREFIX = "lkv_sglang"
+
+
+def add_cli_args(result, parser: argparse.ArgumentParser) -> None:
+    """AFTER ``ServerArgs.add_cli_args``: the plugin's flags (defaults from the environment)."""
+    g = parser.add_argument_group("LookaheadKV prompt-KV pruning (lkv_sglang plugin)")
+    g.add_argument(
+        "--eviction",
+        default=os.environ.get(ENV_POLICY, "none"),
+        help=f"prune each request's prompt KV after prefill with this policy; one of: {', '.join(flag_choices())}",
+    )
+    g.add_argument(
+        "--eviction-budget",
+        type=int,
+        default=int(os.environ.get(ENV_BUDGET, DEFAULT_BUDGET)),
+        help="prompt entries kept per layer and KV head (prompts no longer are untouched)",
+    )
+    g.add_argument(
+        "--lookahead-path",
+        default=os.environ.get(ENV_LOOKAHEAD) or None,
+        help="lookahead checkpoint directory for lookaheadkv (default: the served model's shipped one)",
+    )
+
+
+def settings_from_args(args: argparse.Namespace, server_args) -> ServerSettings:
+    """Validate the flags against each other, the served model and SGLang's settings."""
+    policy = getattr(args, "eviction", "none")
+    path = getattr(args, "lookahead_path", None)
+    if path is None and policy == "lookaheadkv":
+        path = default_lookahead_path(server_args.model_path)
+    settings = ServerSettings(policy, getattr(args, "eviction_budget", DEFAULT_BUDGET), path)
+    if settings.lookahead_path:
+        check_lookahead_checkpoint(settings.lookahead_path, server_args.model_path)
+    if settings.policy != "none":
+        bad = incompatibilities(server_args)
+        if bad:
+            raise SettingsError(f"--eviction {settings.policy} cannot run with: " + "; ".join(bad))
+    return settings
+
+
+def check_lookahead_checkpoint(path: str, model_path: str) -> None:
+    """Refuse a checkpoint made for another model (or a path that is not a checkpoint)."""
+    from ..core.lookahead import LookaheadModule
+
+    try:
+        LookaheadModule.load(path, expect_fingerprint=model_fingerprint(model_path))
+    except (FileNotFoundError, ValueError) as e:
+        raise SettingsError(f"--lookahead-path {path}: {e}") from None
+
+
+def from_cli_args(server_args, cls, args: argparse.Namespace):
+    """AFTER ``ServerArgs.from_cli_args``: check, then hand the settings to every subprocess."""
+    try:
+        settings = settings_from_args(args, server_args)
+    except SettingsError as e:
+        raise SystemExit(f"{PREFIX}: {e}") from None
+    settings.to_env()
+    server_args._lkv_settings = settings  # leading underscore: not a field, survives pickling
+    return server_args

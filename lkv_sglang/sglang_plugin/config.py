@@ -1,0 +1,133 @@
+"""What the server prunes by default, what a request may override, and how both are checked.
+
+Settings travel from the launcher to SGLang's subprocesses as JSON in ``LKV_SGLANG_CONFIG``
+(environment variables are inherited by the scheduler, detokenizer and DP-controller).
+``LKV_EVICTION``, ``LKV_EVICTION_BUDGET`` and ``LKV_LOOKAHEAD_PATH`` are the defaults of the
+CLI flags, and the way in for ``sglang.Engine`` (which rejects unknown keyword arguments).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass
+
+from ..core.policies import POLICIES
+
+ENV_CONFIG = "LKV_SGLANG_CONFIG"
+ENV_POLICY, ENV_BUDGET, ENV_LOOKAHEAD = "LKV_EVICTION", "LKV_EVICTION_BUDGET", "LKV_LOOKAHEAD_PATH"
+DEFAULT_BUDGET = 128
+
+# Request-level keys read from sampling_params.custom_params (native API and OpenAI extra body).
+KEY_POLICY, KEY_BUDGET = "eviction", "eviction_budget"
+
+# Reference-path-only or not servable with one KV length per request (see README).
+REFUSED = {
+    "oracle": "needs the model's own answer before pruning (a benchmark ceiling, not servable)",
+    "laq": "a reference-path baseline (lkv_sglang.hf); its 8-token self-draft is not run in the server",
+    "speckv": "a reference-path baseline (lkv_sglang.hf); its draft model is not run in the server",
+    "pyramidkv": "keeps a different number of entries per layer, but SGLang's req_to_token row "
+    "gives every layer one KV length; use snapkv or snapkv_nopool",
+}
+
+
+def flag_choices() -> list[str]:
+    """Values ``--eviction`` accepts: none plus every registered policy except the oracle."""
+    return ["none"] + [p for p in POLICIES.names() if p != "oracle"]
+
+
+def served_policies() -> list[str]:
+    """Policies the server actually prunes with."""
+    return ["none"] + [p for p in POLICIES.names() if p not in REFUSED]
+
+
+class SettingsError(ValueError):
+    """A flag or per-request value that is not allowed; the message names it and the choices."""
+
+
+def check_policy(name: object, what: str = "--eviction") -> str:
+    if not isinstance(name, str) or name not in flag_choices():
+        raise SettingsError(f"{what}={name!r} is not a known policy; known: {', '.join(flag_choices())}")
+    if name in REFUSED:
+        raise SettingsError(
+            f"{what}={name!r} is not served: {REFUSED[name]}; served: {', '.join(served_policies())}"
+        )
+    return name
+
+
+def check_budget(value: object, what: str = "--eviction-budget") -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise SettingsError(
+            f"{what}={value!r} is not allowed: the budget is the number of prompt entries kept per "
+            "layer and KV head, a positive integer"
+        )
+    return value
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The server's default pruning.
+
+    policy: "none" or a served policy; budget: entries kept per layer and KV head;
+    lookahead_path: the lookahead checkpoint loaded by the scheduler (None: lookaheadkv
+    cannot be used, by default or per request).
+    """
+
+    policy: str = "none"
+    budget: int = DEFAULT_BUDGET
+    lookahead_path: str | None = None
+
+    def __post_init__(self) -> None:
+        check_policy(self.policy)
+        check_budget(self.budget)
+        if self.policy == "lookaheadkv" and not self.lookahead_path:
+            raise SettingsError(
+                "--eviction lookaheadkv needs a lookahead checkpoint: pass --lookahead-path PATH "
+                "(no shipped checkpoint was found for this model)"
+            )
+
+    def to_env(self) -> None:
+        os.environ[ENV_CONFIG] = json.dumps(asdict(self))
+
+    @classmethod
+    def from_env(cls) -> ServerSettings:
+        raw = os.environ.get(ENV_CONFIG)
+        if raw:
+            return cls(**json.loads(raw))
+        budget = os.environ.get(ENV_BUDGET)
+        return cls(
+            policy=os.environ.get(ENV_POLICY, "none"),
+            budget=int(budget) if budget else DEFAULT_BUDGET,
+            lookahead_path=os.environ.get(ENV_LOOKAHEAD) or None,
+        )
+
+
+@dataclass(frozen=True)
+class RequestSettings:
+    """What one request prunes with: policy "none" means untouched."""
+
+    policy: str
+    budget: int
+
+    @property
+    def active(self) -> bool:
+        return self.policy not in ("none", "full")
+
+
+def request_settings(custom_params: object, server: ServerSettings) -> RequestSettings:
+    """The server default, overridden by ``custom_params["eviction"/"eviction_budget"]``.
+
+    Raises ``SettingsError`` naming the bad value and what is allowed.
+    """
+    policy, budget = server.policy, server.budget
+    if isinstance(custom_params, dict):
+        if KEY_POLICY in custom_params:
+            policy = check_policy(custom_params[KEY_POLICY], f"custom_params.{KEY_POLICY}")
+        if KEY_BUDGET in custom_params:
+            budget = check_budget(custom_params[KEY_BUDGET], f"custom_params.{KEY_BUDGET}")
+    if policy == "lookaheadkv" and not server.lookahead_path:
+        raise SettingsError(
+            f"custom_params.{KEY_POLICY}='lookaheadkv' needs a lookahead checkpoint, and this server "
+            "was started without one (start it with --lookahead-path PATH)"
+        )
+    return RequestSettings(policy, budget)

@@ -1,0 +1,122 @@
+"""After a request's last prefill chunk: observe, select with the core, compact, account.
+
+Runs around ``process_batch_result_prefill``: candidates are picked before SGLang's own
+processing (which checkpoints prompts into the radix tree and releases finished requests),
+pruning happens after it and before the prefill batch is merged into the running batch, so
+the merged decode batch already carries the compacted KV lengths.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from ..core.plan import KeepPlan, Observation, QuerySource
+from .accounting import log_event, pool_counts
+from .compact import compact_request
+from .context import CONTEXT
+from .meta import attach_summary
+from .policy import policy_for
+from .requests import server_settings
+from .state import PruneState, state_of
+
+
+def layer_ids(kv_pool) -> range:
+    return range(kv_pool.start_layer, kv_pool.start_layer + kv_pool.layer_num)
+
+
+def observed_attention(proc, req, state: PruneState, prompt_len: int) -> torch.Tensor | None:
+    """(num_layers, local_q_heads, N) for the request's policy, or None (position-only)."""
+    kv_pool = proc.token_to_kv_pool_allocator.get_kvcache()
+    source = policy_for(state.settings.policy).query_source
+    if source in (QuerySource.PROMPT_WINDOW, QuerySource.PROMPT_ALL):
+        missing = [lid for lid in layer_ids(kv_pool) if lid not in state.attn_sum]
+        if missing:
+            raise RuntimeError(f"lkv_sglang: no prompt attention was observed for layers {missing}")
+        return torch.stack([state.attn_sum[lid] / state.attn_rows[lid] for lid in layer_ids(kv_pool)])
+    if source is QuerySource.LOOKAHEAD:
+        from sglang.srt.runtime_context import get_parallel
+
+        from .lookahead_pass import lookahead_attention
+
+        module = CONTEXT.lookahead
+        slots = proc.req_to_token_pool.req_to_token[req.kv.req_pool_idx, :prompt_len].to(torch.int64)
+        par = get_parallel()
+        return lookahead_attention(proc.model_worker.model_runner.model, module, kv_pool, slots, prompt_len,
+                                   tp_rank=par.tp_rank, tp_size=par.tp_size)
+    if source is QuerySource.NONE:
+        return None
+    raise RuntimeError(f"lkv_sglang: policy {state.settings.policy!r} scores with {source.value}, not served")
+
+
+def keep_plan(proc, req, state: PruneState, shared_len: int, prompt_len: int) -> KeepPlan:
+    """The core's selection over the request's own prompt part [shared_len, N)."""
+    kv_pool = proc.token_to_kv_pool_allocator.get_kvcache()
+    attn = observed_attention(proc, req, state, prompt_len)
+    own = prompt_len - shared_len
+    if attn is not None:
+        attn = attn[:, :, shared_len:prompt_len]
+    obs = Observation(own, kv_pool.layer_num, kv_pool.head_num, attn)
+    return policy_for(state.settings.policy).select(obs, state.settings.budget)
+
+
+def set_batch_len(batch, i: int, new_len: int) -> None:
+    """Row ``i`` of the prefill batch now holds ``new_len`` KV entries (merged into decode later)."""
+    for name in ("seq_lens", "seq_lens_cpu", "orig_seq_lens"):
+        t = getattr(batch, name, None)
+        if t is not None:
+            t = t.clone()  # never mutate a tensor a ForwardBatch may alias
+            t[i] = new_len
+            setattr(batch, name, t)
+    batch.seq_lens_sum = None
+
+
+def prune_request(proc, batch, i: int, req, state: PruneState) -> None:
+    t0 = time.perf_counter()
+    prompt_len, shared = len(req.origin_input_ids), state.shared_len or 0
+    summary = {"policy": state.settings.policy, "budget": state.settings.budget,
+               "prompt_tokens": prompt_len, "cached_prefix_tokens": shared, "kept_tokens": prompt_len,
+               "pruned": False, "eviction_ms": 0.0}
+    before = pool_counts(proc)
+    result, kept = None, prompt_len - shared
+    if prompt_len - shared > state.settings.budget:
+        plan = keep_plan(proc, req, state, shared, prompt_len)
+        if not plan.is_full:
+            kept = plan.budgets[0]
+            result = compact_request(proc, req, plan, shared, prompt_len)
+    if result is not None:
+        set_batch_len(batch, i, result.kv_len)
+        state.pruned = True
+        state.position_offset = result.released  # logical length - KV length, for RoPE
+        summary.update(kept_tokens=shared + kept, pruned=True, mode=result.mode, kv_tokens=result.kv_len)
+    state.attn_sum.clear()
+    state.attn_rows.clear()
+    summary["eviction_ms"] = round((time.perf_counter() - t0) * 1000, 3)
+    state.summary = summary
+    attach_summary(req, summary)
+    log_event("prune", rid=req.rid, **summary, before=before, after=pool_counts(proc))
+
+
+def around_prefill_result(original, proc, batch, result):
+    """AROUND ``SchedulerBatchResultProcessor.process_batch_result_prefill``."""
+    if server_settings().policy == "none":
+        return original(proc, batch, result)
+    decoding = {id(r) for r in (batch.decoding_reqs or ())}
+    candidates = []
+    for i, req in enumerate(batch.reqs):
+        state = state_of(req)
+        if state is None or state.pruned or id(req) in decoding:
+            continue
+        if state.shared_len is None:  # first chunk: what the radix cache matched at admission
+            state.shared_len = int(req.kv.cache_protected_len)
+        if req.inflight_middle_chunks <= 0 and not req.finished() and not req.is_retracted:
+            candidates.append((i, req, state))
+    out = original(proc, batch, result)
+    for i, req, state in candidates:
+        if req.finished() or req.is_retracted or not req.kv.holds_kv:
+            state.attn_sum.clear()
+            state.attn_rows.clear()
+            continue
+        prune_request(proc, batch, i, req, state)
+    return out
