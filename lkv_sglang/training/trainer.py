@@ -86,7 +86,7 @@ class Trainer:
         for _ in range(self.cfg.accum):
             loss = self.loss_on(self.example(self.next_id())) / self.cfg.accum
             loss.backward()
-            total += float(loss)
+            total += float(loss.detach())
         self.opt.step()
         self.step += 1
         return total
