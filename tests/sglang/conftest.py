@@ -1,0 +1,90 @@
+"""Fixtures for the real-server tests: the tiny model's reference path and lookahead checkpoints.
+
+Servers are module-scoped (one per configuration), in their own process group, on loopback.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import torch
+
+from lkv_sglang.testing.sglang_server import start_server
+
+BASE_FLAGS = ["--disable-overlap-schedule"]
+
+
+_FIRST_TOKENS: list[int] = []
+
+
+def random_prompt(rnd: random.Random, n: int, vocab: int) -> list[int]:
+    """Random token ids whose first token no earlier prompt of this session used.
+
+    The radix cache matches any common prefix, even one token; a prompt that must not share a
+    prefix with earlier requests (to compare with the plain reference path) needs a fresh start.
+    """
+    if not _FIRST_TOKENS:
+        _FIRST_TOKENS.extend(random.Random(0).sample(range(6, vocab), vocab - 6))
+    return [_FIRST_TOKENS.pop()] + [rnd.randrange(6, vocab) for _ in range(n - 1)]
+
+
+def make_lookahead(model, out_dir, base_model: str, seed: int = 0):
+    """A lookahead checkpoint for ``model`` whose LoRA is active (B non-zero), saved at ``out_dir``."""
+    from lkv_sglang.hf.geometry import new_lookahead
+
+    module = new_lookahead(model, base_model, seed=seed)
+    gen = torch.Generator().manual_seed(seed + 1)
+    with torch.no_grad():
+        for p in module.lora_b.values():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.05)
+    module.save(out_dir)
+    return module
+
+
+@pytest.fixture(scope="session")
+def tiny_hf(tiny_llama_dir):
+    from lkv_sglang.hf import load_model
+
+    model, _ = load_model(str(tiny_llama_dir))
+    return model
+
+
+@pytest.fixture(scope="session")
+def tiny_lookahead(tiny_hf, tmp_path_factory):
+    """(module, checkpoint dir) for the tiny Llama."""
+    out = tmp_path_factory.mktemp("lookahead_tiny_llama")
+    return make_lookahead(tiny_hf, out, "tiny-llama"), out
+
+
+@pytest.fixture(scope="session")
+def qwen2_lookahead_dir(tiny_qwen2_dir, tmp_path_factory):
+    """A checkpoint made for the tiny Qwen2: wrong for the tiny Llama."""
+    from lkv_sglang.hf import load_model
+
+    model, _ = load_model(str(tiny_qwen2_dir))
+    out = tmp_path_factory.mktemp("lookahead_tiny_qwen2")
+    make_lookahead(model, out, "tiny-qwen2")
+    return out
+
+
+def reference(model, ids: list[int], policy: str, budget: int, max_new: int, lookahead=None) -> list[int]:
+    """Greedy output of the transformers reference path (no EOS stop, like ignore_eos)."""
+    from lkv_sglang.hf import generate
+
+    return generate(model, ids, policy, budget, max_new, lookahead=lookahead, stop_on_eos=False).output_ids
+
+
+@pytest.fixture(scope="module")
+def server_factory(tmp_path_factory):
+    """``start(model, flags)``: a server stopped when the module ends."""
+    started = []
+
+    def start(model, flags, **kwargs):
+        server = start_server(model, BASE_FLAGS + list(flags), tmp_path_factory.mktemp("server"), **kwargs)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
