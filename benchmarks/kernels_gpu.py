@@ -98,18 +98,26 @@ def eviction_figures(keys: list[torch.Tensor], hq: int, n: int, budget: int, rep
     out: dict = {"prompt_tokens": prompt, "budget": budget, "layers": layers, "kv_heads": hkv}
     scores = torch.empty(layers, 1, hkv, prompt, device=keys[0].device)
 
-    def score_with(fn: Callable) -> Callable[[], None]:
-        return lambda: [
-            scores.__setitem__(i, fn(q[i], kb[i], r2t, *args, extra_k=own[i]))
-            for i in range(layers)
-        ]
+    def score_with(layer_fn: Callable) -> Callable[[], None]:
+        """All layers of one eviction: the batch checked once, then one launch pair per layer."""
+
+        def run() -> None:
+            sb = lkv_kernels.score_batch(r2t, *args, extra_keys=True)
+            for i in range(layers):
+                layer_fn(sb, q[i], kb[i], r2t, own[i], out=scores[i])
+
+        return run
+
+    def ref_layer(sb: lkv_kernels.ScoreBatch, q_: torch.Tensor, kb_: torch.Tensor,
+                  r2t_: torch.Tensor, own_: torch.Tensor, out: torch.Tensor) -> None:  # fmt: skip
+        out.copy_(lkv_kernels.score_layer_ref(sb, q_, kb_, r2t_, own_))
 
     if triton_on:
         from lkv_kernels.compact_triton import compact_kv
-        from lkv_kernels.score_triton import lookahead_scores
+        from lkv_kernels.score_triton import score_layer
 
-        out["score_triton_ms"] = timed(score_with(lookahead_scores), repeats, cuda)
-    out["score_torch_ms"] = timed(score_with(lkv_kernels.lookahead_scores_ref), repeats, cuda)
+        out["score_triton_ms"] = timed(score_with(score_layer), repeats, cuda)
+    out["score_torch_ms"] = timed(score_with(ref_layer), repeats, cuda)
 
     # Selection as the core does it without sink/window: top-k then ascending order, on the device.
     def topk() -> torch.Tensor:

@@ -4,6 +4,8 @@
   read through ``req_to_token`` from one layer's key buffer (ragged batch, two passes).
 - ``compact``: move each request's kept entries into the first slots of its own part, for
   every layer's K and V buffer in one launch, never writing the radix tree's prefix.
+- ``score_batch`` + ``score_layer``: the same, with the batch's lengths checked and copied to
+  the device once, then one call per layer (what a layer-by-layer lookahead pass needs).
 - ``pad_keep``: KeepPlan indices per request -> the padded (B, L, H, max_budget) form.
 
 ``score``/``compact`` run the Triton kernels on CUDA tensors when ``torch.cuda.is_available()``
@@ -13,8 +15,9 @@ and the torch references otherwise. The kernels themselves (``score_triton``,
 
 from .compact_args import pad_keep
 from .compact_ref import compact_kv_ref
-from .dispatch import compact, flashinfer_enabled, score, use_gpu_kernels
-from .score_ref import lookahead_scores_ref
+from .dispatch import compact, flashinfer_enabled, score, score_layer, use_gpu_kernels
+from .score_args import ScoreBatch, score_batch
+from .score_ref import lookahead_scores_ref, score_layer_ref
 
 __all__ = [
     "compact",
@@ -22,6 +25,10 @@ __all__ = [
     "flashinfer_enabled",
     "lookahead_scores_ref",
     "pad_keep",
+    "ScoreBatch",
     "score",
+    "score_batch",
+    "score_layer",
+    "score_layer_ref",
     "use_gpu_kernels",
 ]

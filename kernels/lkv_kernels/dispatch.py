@@ -13,7 +13,8 @@ import torch
 
 from .compact_args import Ints
 from .compact_ref import compact_kv_ref
-from .score_ref import lookahead_scores_ref
+from .score_args import ScoreBatch
+from .score_ref import lookahead_scores_ref, score_layer_ref
 
 
 def use_gpu_kernels(device: torch.device | str | None = None) -> bool:
@@ -42,6 +43,30 @@ def score(query: torch.Tensor, *args: object, **kwargs: object) -> torch.Tensor:
         return lookahead_scores(query, *args, **kwargs)
     kwargs = {k: v for k, v in kwargs.items() if k not in ("out", "block_m", "block_n")}
     return lookahead_scores_ref(query, *args, **kwargs)
+
+
+def score_layer(
+    sb: ScoreBatch,
+    query: torch.Tensor,
+    k_buffer: torch.Tensor,
+    req_to_token: torch.Tensor,
+    extra_k: torch.Tensor | None = None,
+    out: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """One layer of a batch built once by ``score_batch``: Triton on CUDA, else the reference.
+
+    Returns (B, num_kv_heads, max(read_len)) float32 (``out``'s view when given on CUDA).
+    """
+    if use_gpu_kernels(query.device):
+        from .score_triton import score_layer as triton_layer
+
+        return triton_layer(sb, query, k_buffer, req_to_token, extra_k, out)
+    res = score_layer_ref(sb, query, k_buffer, req_to_token, extra_k)
+    if out is not None:
+        out.zero_()
+        out[:, :, : res.shape[2]] = res
+        return out[:, :, : res.shape[2]]
+    return res
 
 
 def compact(

@@ -6,7 +6,7 @@ import torch
 
 from lkv_sglang.core.attention import group_mean, mean_attention
 
-from .score_args import Ints, check_score_args
+from .score_args import Ints, ScoreBatch, check_layer, check_score_args
 
 
 def lookahead_scores_ref(
@@ -23,8 +23,8 @@ def lookahead_scores_ref(
 ) -> torch.Tensor:
     """Gather each request's keys through ``req_to_token`` and run the core's ``mean_attention``.
 
-    Same arguments and result as ``lkv_kernels.lookahead_scores``: (B, num_kv_heads, max_read)
-    float32, zero past each request's ``read_len``.
+    Same arguments and result as ``lkv_kernels.score_triton.lookahead_scores``:
+    (B, num_kv_heads, max_read) float32, zero past each request's ``read_len``.
     """
     sb = check_score_args(
         query,
@@ -38,9 +38,31 @@ def lookahead_scores_ref(
         scale,
         extra_k,
     )
+    return _scores(sb, query, k_buffer, req_to_token, extra_k)
+
+
+def score_layer_ref(
+    sb: ScoreBatch,
+    query: torch.Tensor,
+    k_buffer: torch.Tensor,
+    req_to_token: torch.Tensor,
+    extra_k: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """The reference for one layer of a batch built by ``score_batch`` (as ``score_layer``)."""
+    check_layer(sb, query, k_buffer, req_to_token, extra_k)
+    return _scores(sb, query, k_buffer, req_to_token, extra_k)
+
+
+def _scores(
+    sb: ScoreBatch,
+    query: torch.Tensor,
+    k_buffer: torch.Tensor,
+    req_to_token: torch.Tensor,
+    extra_k: torch.Tensor | None,
+) -> torch.Tensor:
     hkv = k_buffer.shape[1]
-    out = torch.zeros(len(sb.q_len), hkv, sb.max_read, dtype=torch.float32, device=query.device)
-    for b in range(len(sb.q_len)):
+    out = torch.zeros(sb.size, hkv, sb.max_read, dtype=torch.float32, device=query.device)
+    for b in range(sb.size):
         slots = req_to_token[int(sb.req_rows[b]), : int(sb.kv_len[b])].long()
         lo, n = int(sb.q_offset[b]), int(sb.q_len[b])
         key = k_buffer[slots]  # (kv_len, hkv, D)
@@ -49,6 +71,6 @@ def lookahead_scores_ref(
         key = key.permute(1, 0, 2)  # (hkv, n_keys, D)
         q = query[lo : lo + n].permute(1, 0, 2)  # (hq, q_len, D)
         r = int(sb.read_len[b])
-        att = mean_attention(q, key, sb.scale, int(sb.query_start[b]), r)
+        att = mean_attention(q, key, sb.scale_for(query.shape[2]), int(sb.query_start[b]), r)
         out[b, :, :r] = group_mean(att, hkv)
     return out

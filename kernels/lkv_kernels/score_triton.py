@@ -15,7 +15,7 @@ import torch
 import triton
 import triton.language as tl
 
-from .score_args import Ints, check_score_args
+from .score_args import Ints, ScoreBatch, check_layer, score_batch
 
 LOG2E = 1.4426950408889634
 
@@ -181,22 +181,32 @@ def lookahead_scores(
     (B, num_kv_heads, max(read_len)) float32 (a view of ``out`` when given): the mean over the
     request's queries and the GQA group's query heads; zero past ``read_len[b]``.
     """
-    sb = check_score_args(
-        query,
-        k_buffer,
-        req_to_token,
-        req_rows,
-        q_len,
-        query_start,
-        read_len,
-        kv_len,
-        scale,
-        extra_k,
+    sb = score_batch(
+        req_to_token, req_rows, q_len, query_start, read_len, kv_len, scale, extra_k is not None
     )
+    return score_layer(sb, query, k_buffer, req_to_token, extra_k, out, block_m, block_n)
+
+
+def score_layer(
+    sb: ScoreBatch,
+    query: torch.Tensor,
+    k_buffer: torch.Tensor,
+    req_to_token: torch.Tensor,
+    extra_k: torch.Tensor | None = None,
+    out: torch.Tensor | None = None,
+    block_m: int | None = None,
+    block_n: int | None = None,
+) -> torch.Tensor:
+    """``lookahead_scores`` for one layer of a batch described once by ``score_batch(...)``.
+
+    The host-side checks and the lengths' host-to-device copy happen once per batch; per layer
+    only the tensors are checked. Same result as ``lookahead_scores``.
+    """
+    check_layer(sb, query, k_buffer, req_to_token, extra_k)
     if query.stride(2) != 1 or k_buffer.stride(2) != 1 or req_to_token.stride(1) != 1:
         raise ValueError("query, k_buffer and req_to_token need stride 1 on their last dim")
     dev = query.device
-    bsz, hkv, dim = len(sb.q_len), k_buffer.shape[1], query.shape[2]
+    bsz, hkv, dim = sb.size, k_buffer.shape[1], query.shape[2]
     group = query.shape[1] // hkv
     max_read = sb.max_read
     if out is None:
@@ -216,13 +226,8 @@ def lookahead_scores(
     bn = block_n or (16 if interp else 64)
     rows_pad = group * int(sb.q_len.max())
     n_blocks = math.ceil(int(sb.n_keys.max()) / bn)
-    meta = [
-        t.to(dev, non_blocking=True)
-        for t in (sb.req_rows, sb.q_offset, sb.q_len, sb.query_start, sb.kv_len, sb.n_keys)
-    ] + [
-        sb.read_len.to(dev, non_blocking=True),
-        extra_k if extra_k is not None else k_buffer,  # placeholder pointer when absent
-    ]
+    dm = sb.on(dev)
+    meta = [*dm.unbind(0), extra_k if extra_k is not None else k_buffer]  # placeholder pointer
     pm = torch.full((bsz, hkv, n_blocks, rows_pad), float("-inf"), dtype=torch.float32, device=dev)
     pl = torch.zeros_like(pm)
     common = dict(
@@ -243,7 +248,7 @@ def lookahead_scores(
         extra_k.stride(0) if extra_k is not None else 0,
         extra_k.stride(1) if extra_k is not None else 0,
     )
-    sm = sb.scale * LOG2E
+    sm = sb.scale_for(dim) * LOG2E
     _score_pass[(bsz, hkv, n_blocks)](
         query,
         k_buffer,

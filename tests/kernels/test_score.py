@@ -114,3 +114,24 @@ def test_own_keys_passed_beside_the_pool(paged, group: int, dtype: torch.dtype, 
     r2t2[rows[0], 33:38], r2t2[rows[1], 18:21] = slots[:5].int(), slots[5:].int()
     pooled = lookahead_scores_ref(q, kb2, r2t2.to(device), rows, q_len, prompt, prompt)
     torch.testing.assert_close(want, pooled, atol=1e-6, rtol=1e-5)
+
+
+def test_one_batch_many_layers(paged, device) -> None:
+    """``score_batch`` once, ``score_layer`` per layer: same as one-shot calls; flags checked."""
+    import lkv_kernels
+    from lkv_kernels.score_triton import score_layer
+
+    args, kv = make_batch(paged, 3, 16, torch.float32, device, seed=7)
+    query, kb, r2t, rows, q_len, start, read = args
+    sb = lkv_kernels.score_batch(r2t, rows, q_len, start, read, kv_len=kv)
+    for layer in range(2):
+        q = query * (layer + 1)
+        want = lookahead_scores_ref(q, kb, r2t, rows, q_len, start, read, kv_len=kv)
+        torch.testing.assert_close(score_layer(sb, q, kb, r2t), want, **TOL[torch.float32])
+        torch.testing.assert_close(
+            lkv_kernels.score_layer(sb, q, kb, r2t), want, **TOL[torch.float32]
+        )
+    with pytest.raises(ValueError, match="extra_keys=False"):
+        score_layer(sb, query, kb, r2t, extra_k=torch.zeros(13, 2, 16, device=device))
+    with pytest.raises(ValueError, match="query has 12 rows"):
+        score_layer(sb, query[:12], kb, r2t)
