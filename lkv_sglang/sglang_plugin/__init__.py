@@ -22,14 +22,15 @@ def handler_of(seam: Seam):
 
 def register() -> None:
     import logging
+    from importlib.metadata import version
 
-    import sglang
     from sglang.srt.plugins.hook_registry import HookRegistry, HookType
 
-    if sglang.__version__ != SGLANG_VERSION:
+    installed = version("sglang")
+    if installed != SGLANG_VERSION:
         logging.getLogger(__name__).warning(
             "lkv_sglang's SGLang plugin was written against sglang %s; this is %s (run tests/sglang/test_seams.py)",
-            SGLANG_VERSION, sglang.__version__,
+            SGLANG_VERSION, installed,
         )
     for seam in SEAMS:
         HookRegistry.register(seam.target, handler_of(seam), HookType[seam.kind])

@@ -5,12 +5,16 @@ Servers are module-scoped (one per configuration), in their own process group, o
 
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
 import torch
 
 from lkv_sglang.testing.sglang_server import start_server
+
+# SGLang's modules only import on a CPU-only machine with its CPU engine selected.
+os.environ.setdefault("SGLANG_USE_CPU_ENGINE", "1")
 
 BASE_FLAGS = ["--disable-overlap-schedule"]
 
@@ -73,6 +77,18 @@ def reference(model, ids: list[int], policy: str, budget: int, max_new: int, loo
     from lkv_sglang.hf import generate
 
     return generate(model, ids, policy, budget, max_new, lookahead=lookahead, stop_on_eos=False).output_ids
+
+
+@pytest.fixture(scope="session")
+def prompts():
+    """``prompts(rnd, n, vocab)``: see ``random_prompt``."""
+    return random_prompt
+
+
+@pytest.fixture(scope="session")
+def ref():
+    """``ref(model, ids, policy, budget, max_new, lookahead=None)``: see ``reference``."""
+    return reference
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,6 @@ import urllib.request
 
 import pytest
 
-from .conftest import random_prompt, reference
-
 pytestmark = pytest.mark.sglang
 
 BUDGET = 12
@@ -43,10 +41,10 @@ def ask(server, ids, policy=None, budget=None, new=NEW):
     return server.generate(ids, new, params or None)
 
 
-def test_budget_at_least_prompt_changes_nothing(server, vocab):
+def test_budget_at_least_prompt_changes_nothing(server, vocab, prompts):
     rnd = random.Random(1)
     for n in (5, BUDGET, 30):
-        ids = random_prompt(rnd, n, vocab)
+        ids = prompts(rnd, n, vocab)
         full = ask(server, ids, policy="none")["output_ids"]
         for policy in ("snapkv", "lookaheadkv"):
             out = ask(server, ids, policy=policy, budget=max(n, BUDGET))
@@ -55,25 +53,25 @@ def test_budget_at_least_prompt_changes_nothing(server, vocab):
 
 
 @pytest.mark.parametrize("policy", POLICIES)
-def test_pruned_output_equals_reference_path(server, vocab, tiny_hf, tiny_lookahead, policy):
+def test_pruned_output_equals_reference_path(server, vocab, tiny_hf, tiny_lookahead, policy, prompts, ref):
     module, _ = tiny_lookahead
     rnd = random.Random(hash(policy) % 1000)
-    ids = random_prompt(rnd, 48, vocab)
+    ids = prompts(rnd, 48, vocab)
     got = ask(server, ids, policy=policy)
-    ref = reference(tiny_hf, ids, policy, BUDGET, NEW, lookahead=module if policy == "lookaheadkv" else None)
-    full = reference(tiny_hf, ids, "full", BUDGET, NEW)
-    assert got["output_ids"] == ref
+    expected = ref(tiny_hf, ids, policy, BUDGET, NEW, lookahead=module if policy == "lookaheadkv" else None)
+    full = ref(tiny_hf, ids, "full", BUDGET, NEW)
+    assert got["output_ids"] == expected
     info = got["meta_info"]["lkv_eviction"][0]
     assert info["pruned"] and info["prompt_tokens"] == 48 and info["kept_tokens"] == BUDGET
     assert info["eviction_ms"] >= 0
     assert got["output_ids"][0] == full[0]  # the first token comes from the unpruned prefill
     if policy in ("snapkv", "lookaheadkv"):
-        assert ref != full, "the tiny model should notice pruning; otherwise this test proves little"
+        assert expected != full, "the tiny model should notice pruning; otherwise this test proves little"
 
 
-def test_pool_holds_budget_after_prefill_and_returns_everything(server, vocab):
+def test_pool_holds_budget_after_prefill_and_returns_everything(server, vocab, prompts):
     rnd = random.Random(7)
-    ids = random_prompt(rnd, 60, vocab)
+    ids = prompts(rnd, 60, vocab)
     start = server.wait_idle()
     ask(server, ids, policy="snapkv")
     prune = server.events("prune")[-1]
@@ -83,7 +81,7 @@ def test_pool_holds_budget_after_prefill_and_returns_everything(server, vocab):
     assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
 
 
-def test_shared_prefix_hits_radix_cache_and_both_answers_are_right(server, vocab, tiny_hf):
+def test_shared_prefix_hits_radix_cache_and_both_answers_are_right(server, vocab, tiny_hf, prompts, ref):
     import torch
 
     from lkv_sglang.core.plan import KeepPlan, Observation
@@ -92,11 +90,11 @@ def test_shared_prefix_hits_radix_cache_and_both_answers_are_right(server, vocab
     from lkv_sglang.hf.generate import prefill
 
     rnd = random.Random(11)
-    doc = random_prompt(rnd, 40, vocab)
-    a_ids, b_ids = doc + random_prompt(rnd, 36, vocab), doc + random_prompt(rnd, 36, vocab)
+    doc = prompts(rnd, 40, vocab)
+    a_ids, b_ids = doc + prompts(rnd, 36, vocab), doc + prompts(rnd, 36, vocab)
     a = ask(server, a_ids, policy="snapkv")
     assert a["meta_info"]["cached_tokens"] == 0
-    assert a["output_ids"] == reference(tiny_hf, a_ids, "snapkv", BUDGET, NEW)
+    assert a["output_ids"] == ref(tiny_hf, a_ids, "snapkv", BUDGET, NEW)
     b = ask(server, b_ids, policy="snapkv")
     shared = b["meta_info"]["cached_tokens"]
     assert shared >= len(doc), "the unpruned prompt of the first request must stay in the radix cache"
@@ -114,15 +112,15 @@ def test_shared_prefix_hits_radix_cache_and_both_answers_are_right(server, vocab
     assert b["output_ids"] == expected
 
 
-def test_sixteen_concurrent_requests_mixed_lengths(server, vocab, tiny_hf):
+def test_sixteen_concurrent_requests_mixed_lengths(server, vocab, tiny_hf, prompts, ref):
     rnd = random.Random(3)
-    cases = [(random_prompt(rnd, rnd.choice([6, 10, 25, 40, 64]), vocab), rnd.choice(["snapkv", "streamingllm", None]))
+    cases = [(prompts(rnd, rnd.choice([6, 10, 25, 40, 64]), vocab), rnd.choice(["snapkv", "streamingllm", None]))
              for _ in range(16)]
     start = server.wait_idle()
     with cf.ThreadPoolExecutor(16) as pool:
         outs = list(pool.map(lambda c: ask(server, c[0], policy=c[1]), cases))
     for (ids, policy), out in zip(cases, outs, strict=True):
-        assert out["output_ids"] == reference(tiny_hf, ids, policy or "snapkv", BUDGET, NEW)
+        assert out["output_ids"] == ref(tiny_hf, ids, policy or "snapkv", BUDGET, NEW)
     end = server.wait_idle()
     assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
 
