@@ -61,6 +61,7 @@ class QAResult:
     mode: str
     sources: list[Hit]
     stats: QAStats
+    prompt: str = ""  # the user message sent (documents + question), after ``SYSTEM``
 
 
 def build_prompt(
@@ -136,7 +137,7 @@ class QAStream:
             source=info.source if info else None,
         )
         answer = merged.text if merged is not None else ""
-        self.result = QAResult(self.question, answer, self.mode, self.sources, stats)
+        self.result = QAResult(self.question, answer, self.mode, self.sources, stats, self._user)
 
 
 def ask(

@@ -97,7 +97,7 @@ def run_agent(
         try:
             for update in agent.stream(
                 {"messages": [HumanMessage(run.question)]},
-                {"recursion_limit": 2 * s.max_turns + 1},
+                {"recursion_limit": 2 * s.max_turns},
                 stream_mode="updates",
             ):
                 for node in update.values():
