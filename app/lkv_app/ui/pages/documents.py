@@ -18,7 +18,7 @@ with shown_errors():
         submitted = st.form_submit_button("Add to store")
     if submitted and not files:
         st.warning("Choose one or more files first.")
-    for f in files or []:
+    for f in files if submitted else []:
         try:
             res = docs_store.ingest(f.name, f.getvalue())
         except AppError as e:

@@ -1,0 +1,133 @@
+"""Pages through ``streamlit.testing.v1.AppTest`` against the fake server and a temp store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import CATS, MARS
+from streamlit.testing.v1 import AppTest
+
+from lkv_app.qa import QAResult, QAStats
+
+UI = Path(__file__).parents[2] / "app" / "lkv_app" / "ui"
+TIMEOUT = 60
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, fake, embedding):
+    monkeypatch.setenv("LKV_APP_STORE_DIR", str(tmp_path / "store"))
+    monkeypatch.setenv("LKV_APP_SERVER_URL", fake.url)
+    monkeypatch.setenv("LKV_APP_MAX_UPLOAD_MB", "0.01")  # 10 KB
+    monkeypatch.setenv("LKV_APP_EVICTION", "snapkv")
+    monkeypatch.setenv("LKV_APP_EVICTION_BUDGET", "16")
+    return tmp_path
+
+
+def page(name: str) -> AppTest:
+    return AppTest.from_file(str(UI / "pages" / f"{name}.py"), default_timeout=TIMEOUT)
+
+
+def no_traceback(at: AppTest) -> None:
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:
+    at.file_uploader[0].set_value([(n, d, "application/octet-stream") for n, d in files])
+    at.button[0].click()  # the form's submit button
+    return at.run()
+
+
+def test_upload_list_delete(env):
+    at = page("documents").run()
+    no_traceback(at)
+    upload(at, [("mars.txt", MARS), ("cats.md", CATS)])
+    no_traceback(at)
+    assert len(at.success) == 2 and not at.error
+    assert at.dataframe[0].value["document"].tolist() == ["cats.md", "mars.txt"]
+    at.selectbox(key="delete_name").set_value("mars.txt")
+    at.button(key="delete").click()
+    at.run()
+    assert at.dataframe[0].value["document"].tolist() == ["cats.md"]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [("empty.txt", b"", "is empty"), ("big.txt", b"a" * 20_000, "largest file allowed is 0.0 MB"),
+     ("run.exe", b"MZ", "not supported; allowed: .txt, .md, .pdf"), ("../../x.sh", b"#!", "not supported")],
+)
+def test_bad_upload_shows_message_and_keeps_documents(env, name, data, message):
+    at = upload(page("documents").run(), [("cats.md", CATS)])
+    upload(at, [(name, data)])
+    no_traceback(at)
+    assert any(message in e.value for e in at.error), [e.value for e in at.error]
+    assert at.dataframe[0].value["document"].tolist() == ["cats.md"]
+
+
+def ask_page(env, question: str) -> AppTest:
+    upload(page("documents").run(), [("mars.txt", MARS), ("cats.md", CATS)])
+    at = page("ask").run()
+    at.text_area(key="question").input(question)
+    at.button[0].click()
+    return at.run()
+
+
+def test_ask_streams_text_sources_and_figures(env):
+    at = ask_page(env, "What colour is the sky on Mars?")
+    no_traceback(at)
+    assert not at.error
+    assert at.text[0].value == "The answer is <b>blue</b> [1]."  # shown as text, tags and all
+    assert not at.html and all("<b>" not in m.value for m in at.markdown)
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Kept tokens"] == "16" and int(labels["Prompt tokens"]) > 16
+    assert labels["Eviction time"] == "not reported"  # streamed: SGLang sends no meta_info
+    assert any("mars.txt" in e.label for e in at.expander)
+
+
+def test_ask_with_server_down(env, monkeypatch, closed_url):
+    monkeypatch.setenv("LKV_APP_SERVER_URL", closed_url)
+    at = ask_page(env, "What colour is the sky on Mars?")
+    no_traceback(at)
+    assert any("not reachable" in e.value for e in at.error)
+    docs = page("documents").run()
+    assert docs.dataframe[0].value["document"].tolist() == ["cats.md", "mars.txt"]
+
+
+def test_ask_empty_question(env):
+    at = ask_page(env, "   ")
+    no_traceback(at)
+    assert any("question is empty" in e.value for e in at.error)
+
+
+def test_agent_page_shows_steps(env):
+    upload(page("documents").run(), [("mars.txt", MARS), ("cats.md", CATS)])
+    at = page("agent").run()
+    at.text_input(key="agent_question").input("Which documents mention cats?")
+    at.button[0].click()
+    at.run()
+    no_traceback(at)
+    captions = [c.value for c in at.caption]
+    assert any("calls list_documents" in c for c in captions)
+    assert any("calls read_document" in c for c in captions)
+    assert any("Answered after 2 tool calls" in s.value for s in at.success)
+
+
+def test_kept_page(env, monkeypatch, tiny_llama_dir):
+    monkeypatch.setenv("LKV_APP_MODEL", str(tiny_llama_dir))
+    at = page("kept").run()
+    assert any("Ask a question" in i.value for i in at.info)
+    stats = QAStats(40, 16, None, 0.1, None, 0.2, "snapkv", "derived")
+    at.session_state["last_qa"] = QAResult("q?", "a", "whole", [], stats, "Doc <i>x</i> " * 20)
+    at.run()
+    at.button[0].click()
+    at.run()
+    no_traceback(at)
+    html = [m.value for m in at.markdown if "<span" in m.value]
+    assert html and "&lt;" in html[0] and "<i>" not in html[0]  # tokens escaped one by one
+    assert any("transformers reference path" in c.value for c in at.caption)
+
+
+def test_main_navigation_loads(env):
+    at = AppTest.from_file(str(UI / "main.py"), default_timeout=TIMEOUT).run()
+    no_traceback(at)
+    assert at.title[0].value == "Documents"
