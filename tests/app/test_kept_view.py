@@ -36,6 +36,14 @@ def test_bad_layer(tiny_llama_dir, messages):
 
 
 def test_html_escapes_every_token():
-    view = KeptView(["<script>", "alert(1)", "</script>", "\n", "&"], [1, 0.5, 0, 0, 1], "snapkv", 2, None, 2, "")
+    view = KeptView(
+        ["<script>", "alert(1)", "</script>", "\n", "&"],
+        [1, 0.5, 0, 0, 1],
+        "snapkv",
+        2,
+        None,
+        2,
+        "",
+    )
     out = to_html(view)
     assert "<script>" not in out and "&lt;script&gt;" in out and "&amp;" in out

@@ -53,8 +53,12 @@ def test_upload_list_delete(env):
 
 @pytest.mark.parametrize(
     ("name", "data", "message"),
-    [("empty.txt", b"", "is empty"), ("big.txt", b"a" * 20_000, "largest file allowed is 0.0 MB"),
-     ("run.exe", b"MZ", "not supported; allowed: .txt, .md, .pdf"), ("../../x.sh", b"#!", "not supported")],
+    [
+        ("empty.txt", b"", "is empty"),
+        ("big.txt", b"a" * 20_000, "largest file allowed is 0.0 MB"),
+        ("run.exe", b"MZ", "not supported; allowed: .txt, .md, .pdf"),
+        ("../../x.sh", b"#!", "not supported"),
+    ],
 )
 def test_bad_upload_shows_message_and_keeps_documents(env, name, data, message):
     at = upload(page("documents").run(), [("cats.md", CATS)])

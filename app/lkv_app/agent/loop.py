@@ -23,9 +23,16 @@ from ..store import DocumentStore
 from .tools import make_tools
 
 SYSTEM = (
-    "You answer questions about the user's documents. Use the tools: list_documents, "
-    "search_documents, read_document. When you know the answer, reply with it in one sentence."
+    "You answer questions about the user's documents. You cannot see the documents: call a "
+    "tool first. Tools: list_documents() names the stored documents; search_documents(query) "
+    "returns passages about query; read_document(name) returns one document's text.\n"
+    "To call a tool, reply with only "
+    '<tool_call>{"name": TOOL, "arguments": {...}}</tool_call>, for example '
+    '<tool_call>{"name": "search_documents", "arguments": {"query": "report author"}}</tool_call>\n'
+    "When a tool result holds the answer, reply with the answer in one sentence."
 )
+"""Tools are described in the prompt too: some chat templates (SmolLM2's) drop the API's
+``tools``; the format is the one ``--tool-call-parser hermes``/``qwen25`` parse."""
 
 
 @dataclass(frozen=True)

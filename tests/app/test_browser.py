@@ -1,0 +1,137 @@
+"""The app in a real browser: Debian's chromium driven by Playwright, against ``streamlit run``
+and a real SGLang server on CPU (SmolLM2-135M), both started by ``scripts/serve_app.sh``.
+
+Uploads two documents, asks a question whose answer is in one of them, watches the answer
+stream in and its source appear, runs an agent question, and saves screenshots (to the test's
+tmp dir, and to ``$LKV_APP_SCREENSHOTS`` when set). Minutes on a 2-core CPU.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import CATS, MARS
+from fake_openai_server import free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.sglang, pytest.mark.timeout(1500)]
+
+ROOT = Path(__file__).parents[2]
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def wait_http(url: str, proc: subprocess.Popen, log: Path, timeout: float) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"serve_app.sh exited {proc.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            time.sleep(1)
+    raise TimeoutError(f"{url} not up after {timeout}s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def served_app(tmp_path):
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Debian's chromium is not installed (scripts/setup_env.sh installs it as root)")
+    app_port, server_port = free_port(), free_port()
+    log = tmp_path / "serve_app.out"
+    env = dict(
+        os.environ,
+        LKV_APP_PORT=str(app_port),
+        LKV_SERVER_PORT=str(server_port),
+        LKV_APP_STORE_DIR=str(tmp_path / "store"),
+        LKV_EVICTION_BUDGET="64",
+        LKV_SERVER_LOG=str(tmp_path / "server.log"),
+    )
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            ["bash", str(ROOT / "scripts" / "serve_app.sh")],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_http(f"http://127.0.0.1:{app_port}/_stcore/health", proc, log, timeout=400)
+        yield f"http://127.0.0.1:{app_port}"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def shot(page, tmp_path: Path, name: str) -> None:
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    if os.environ.get("LKV_APP_SCREENSHOTS"):
+        dest = Path(os.environ["LKV_APP_SCREENSHOTS"])
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, dest / path.name)
+
+
+def test_upload_ask_and_agent_in_chromium(served_app, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "mars.txt").write_bytes(MARS)
+    (docs / "cats.md").write_bytes(CATS)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(served_app)
+        page.locator('input[type="file"]').set_input_files([docs / "mars.txt", docs / "cats.md"])
+        page.get_by_role("button", name="Add to store").click()
+        expect(page.get_by_text("mars.txt: added")).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("cats.md: added")).to_be_visible()
+
+        page.get_by_role("link", name="Ask").click()
+        page.get_by_label("Question").fill("What colour is the sky on Mars during the day?")
+        page.get_by_role("button", name="Ask").click()
+        answer = page.locator('[data-testid="stText"]').first
+        seen: list[str] = []
+        deadline = time.time() + 600
+        while time.time() < deadline and not page.get_by_text("Sources").is_visible():
+            if answer.count() and answer.is_visible():
+                text = answer.inner_text()
+                if text and (not seen or seen[-1] != text):
+                    seen.append(text)
+            time.sleep(0.1)
+        expect(page.get_by_text("Sources")).to_be_visible()
+        final = answer.inner_text()
+        assert final.strip(), "no answer text"
+        assert len(seen) >= 2 and all(final.startswith(s) for s in seen), seen  # it streamed
+        expect(page.get_by_text("mars.txt (chars").first).to_be_visible()  # the cited source
+        expect(page.get_by_text("Kept tokens")).to_be_visible()
+        shot(page, tmp_path, "app_ask")
+
+        page.get_by_role("link", name="Agent").click()
+        page.get_by_label("Question for the agent").fill("What colour is the sky on Mars?")
+        page.get_by_role("button", name="Run agent").click()
+        done = page.get_by_text("Answered after").or_(page.get_by_text("No answer:"))
+        expect(done).to_be_visible(timeout=900_000)
+        assert page.get_by_text("Turn 1:").count() >= 1  # each step is shown
+        shot(page, tmp_path, "app_agent")
+        browser.close()
