@@ -1,7 +1,7 @@
 """An optional JSON-lines log of SGLang's own KV accounting, for tests and benchmarks.
 
 Enabled by ``LKV_SGLANG_ACCOUNTING_LOG=path``. Events: ``prune`` (one request compacted or
-left whole), ``idle`` (the scheduler went idle with new free/evictable counts). The counts are
+left whole), ``idle`` (the scheduler is idle: its free/evictable counts, on change or every 0.5 s). The counts are
 SGLang's: ``allocator.available_size()``, ``tree_cache.evictable_size()``, and
 ``used = max_total_num_tokens - available - evictable`` as its decode log reports it.
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 
 from .context import CONTEXT
 
@@ -32,11 +33,15 @@ def log_event(event: str, **fields) -> None:
         f.write(json.dumps({"event": event, **fields}) + "\n")
 
 
+_LAST_IDLE: dict = {"counts": None, "at": 0.0}
+HEARTBEAT_S = 0.5
+
+
 def after_on_idle(result, sched, *args, **kwargs) -> None:
-    """AFTER ``Scheduler.on_idle``: log the counts when they changed since the last idle."""
+    """AFTER ``Scheduler.on_idle``: log the counts when they change, else every HEARTBEAT_S."""
     if not os.environ.get(ENV_LOG):
         return
-    counts = pool_counts(sched)
-    if counts != getattr(sched, "_lkv_last_idle", None):
-        sched._lkv_last_idle = counts
+    counts, now = pool_counts(sched), time.monotonic()
+    if counts != _LAST_IDLE["counts"] or now - _LAST_IDLE["at"] >= HEARTBEAT_S:
+        _LAST_IDLE.update(counts=counts, at=now)
         log_event("idle", **counts)

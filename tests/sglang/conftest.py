@@ -79,6 +79,30 @@ def reference(model, ids: list[int], policy: str, budget: int, max_new: int, loo
     return generate(model, ids, policy, budget, max_new, lookahead=lookahead, stop_on_eos=False).output_ids
 
 
+def reference_with_prefix(model, ids: list[int], policy: str, budget: int, shared: int, max_new: int) -> list[int]:
+    """Reference for a request whose first ``shared`` entries came from the radix cache: those are
+    kept whole and only the own suffix is pruned (prompt-attention policies)."""
+    from lkv_sglang.core.plan import KeepPlan, Observation
+    from lkv_sglang.core.policies import make_policy
+    from lkv_sglang.hf.cache import greedy_decode, prune_cache
+    from lkv_sglang.hf.generate import prefill
+
+    pol = make_policy(policy)
+    cache, first, attn = prefill(model, torch.tensor([ids]), pol)
+    n = len(ids)
+    obs = Observation(n - shared, attn.shape[0], model.config.num_key_value_heads, attn[:, :, shared:])
+    own = pol.select(obs, budget)
+    keep = KeepPlan(n, tuple(torch.cat([torch.arange(shared).expand(i.shape[0], -1), i + shared], 1)
+                             for i in own.indices))
+    return greedy_decode(model, prune_cache(cache, keep), first, n, max_new, set())
+
+
+@pytest.fixture(scope="session")
+def ref_prefix():
+    """``ref_prefix(model, ids, policy, budget, shared, max_new)``: see ``reference_with_prefix``."""
+    return reference_with_prefix
+
+
 @pytest.fixture(scope="session")
 def prompts():
     """``prompts(rnd, n, vocab)``: see ``random_prompt``."""

@@ -81,14 +81,7 @@ def test_pool_holds_budget_after_prefill_and_returns_everything(server, vocab, p
     assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
 
 
-def test_shared_prefix_hits_radix_cache_and_both_answers_are_right(server, vocab, tiny_hf, prompts, ref):
-    import torch
-
-    from lkv_sglang.core.plan import KeepPlan, Observation
-    from lkv_sglang.core.policies import make_policy
-    from lkv_sglang.hf.cache import greedy_decode, prune_cache
-    from lkv_sglang.hf.generate import prefill
-
+def test_shared_prefix_hits_radix_cache_and_both_answers_are_right(server, vocab, tiny_hf, prompts, ref, ref_prefix):
     rnd = random.Random(11)
     doc = prompts(rnd, 40, vocab)
     a_ids, b_ids = doc + prompts(rnd, 36, vocab), doc + prompts(rnd, 36, vocab)
@@ -100,16 +93,7 @@ def test_shared_prefix_hits_radix_cache_and_both_answers_are_right(server, vocab
     assert shared >= len(doc), "the unpruned prompt of the first request must stay in the radix cache"
     info = b["meta_info"]["lkv_eviction"][0]
     assert info["cached_prefix_tokens"] == shared and info["kept_tokens"] == shared + BUDGET
-    # Reference for b: the shared prefix kept whole, the own suffix pruned with snapkv.
-    policy = make_policy("snapkv")
-    cache, first, attn = prefill(tiny_hf, torch.tensor([b_ids]), policy)
-    n = len(b_ids)
-    obs = Observation(n - shared, attn.shape[0], tiny_hf.config.num_key_value_heads, attn[:, :, shared:])
-    own = policy.select(obs, BUDGET)
-    keep = KeepPlan(n, tuple(torch.cat([torch.arange(shared).expand(i.shape[0], -1), i + shared], 1)
-                             for i in own.indices))
-    expected = greedy_decode(tiny_hf, prune_cache(cache, keep), first, n, NEW, set())
-    assert b["output_ids"] == expected
+    assert b["output_ids"] == ref_prefix(tiny_hf, b_ids, "snapkv", BUDGET, shared, NEW)
 
 
 def test_sixteen_concurrent_requests_mixed_lengths(server, vocab, tiny_hf, prompts, ref):
