@@ -107,27 +107,31 @@ def test_upload_ask_and_agent_in_chromium(served_app, tmp_path):
         expect(page.get_by_text("mars.txt: added")).to_be_visible(timeout=120_000)
         expect(page.get_by_text("cats.md: added")).to_be_visible()
 
-        page.get_by_role("link", name="Ask").click()
-        page.get_by_label("Question").fill("What colour is the sky on Mars during the day?")
-        page.get_by_role("button", name="Ask").click()
+        page.get_by_role("link", name="Ask", exact=True).click()
+        page.get_by_label("Question", exact=True).fill(
+            "What colour is the sky on Mars during the day?"
+        )
+        page.get_by_role("button", name="Ask", exact=True).click()
         answer = page.locator('[data-testid="stText"]').first
         seen: list[str] = []
         deadline = time.time() + 600
-        while time.time() < deadline and not page.get_by_text("Sources").is_visible():
+        while time.time() < deadline and not page.get_by_text("Sources", exact=True).is_visible():
             if answer.count() and answer.is_visible():
                 text = answer.inner_text()
                 if text and (not seen or seen[-1] != text):
                     seen.append(text)
             time.sleep(0.1)
-        expect(page.get_by_text("Sources")).to_be_visible()
+        expect(page.get_by_text("Sources", exact=True)).to_be_visible()
         final = answer.inner_text()
         assert final.strip(), "no answer text"
         assert len(seen) >= 2 and all(final.startswith(s) for s in seen), seen  # it streamed
         expect(page.get_by_text("mars.txt (chars").first).to_be_visible()  # the cited source
-        expect(page.get_by_text("Kept tokens")).to_be_visible()
+        expect(
+            page.locator('[data-testid="stMetricLabel"]', has_text="Kept tokens")
+        ).to_be_visible()
         shot(page, tmp_path, "app_ask")
 
-        page.get_by_role("link", name="Agent").click()
+        page.get_by_role("link", name="Agent", exact=True).click()
         page.get_by_label("Question for the agent").fill("What colour is the sky on Mars?")
         page.get_by_role("button", name="Run agent").click()
         done = page.get_by_text("Answered after").or_(page.get_by_text("No answer:"))
