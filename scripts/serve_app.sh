@@ -34,7 +34,7 @@ echo "serve_app: SGLang on http://127.0.0.1:$SERVER_PORT ($DIR, --eviction $EVIC
 SGLANG_USE_CPU_ENGINE=1 setsid "$PY" -m sglang.launch_server --model-path "$DIR" \
   --host 127.0.0.1 --port "$SERVER_PORT" --device cpu --attention-backend torch_native \
   --disable-cuda-graph --dtype float32 --skip-server-warmup --mem-fraction-static "${LKV_MEM_FRACTION:-0.2}" \
-  --max-total-tokens 8192 --disable-overlap-schedule --tool-call-parser "$PARSER" \
+  --max-total-tokens 8192 --disable-overlap-schedule --enable-cache-report --tool-call-parser "$PARSER" \
   --eviction "$EVICTION" --eviction-budget "$BUDGET" >"$LOG" 2>&1 &
 SERVER_PID=$!
 trap 'kill -TERM -- -$SERVER_PID 2>/dev/null || true' EXIT INT TERM

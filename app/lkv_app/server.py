@@ -1,6 +1,6 @@
 """What the app needs to know about the model server, and how its failures reach the user.
 
-``server_info`` asks SGLang's ``/get_model_info`` and ``/get_server_info`` (both optional: a
+``server_info`` asks SGLang's ``/get_model_info`` and ``/server_info`` (both optional: a
 plain OpenAI server answers neither) and reads the served model's ``config.json`` when the
 directory is on this machine, for the KV bytes one prompt token holds.
 """
@@ -64,10 +64,13 @@ def server_info(url: str) -> ServerInfo:
     base = url.rstrip("/")
     check_server(base)
     model = get_json(base + "/get_model_info")
-    try:
-        srv = get_json(base + "/get_server_info")
-    except ServerUnavailable:
-        srv = {}
+    srv: dict = {}
+    for path in ("/server_info", "/get_server_info"):  # the second: older SGLang
+        try:
+            srv = get_json(base + path)
+            break
+        except ServerUnavailable:
+            continue
     path = model.get("model_path")
     dtype = str(srv.get("kv_cache_dtype") or "auto")
     dtype = dtype if dtype in DTYPE_BYTES else str(srv.get("dtype") or "float32")

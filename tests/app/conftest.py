@@ -27,6 +27,7 @@ def fake(fake_server):
     """The shared fake server, reset: default script, no recorded requests."""
     fake_server.script = default_script
     fake_server.requests.clear()
+    fake_server.fail_status = None
     return fake_server
 
 

@@ -53,6 +53,7 @@ class FakeServer:
     def __init__(self, server_policy: str = "snapkv", server_budget: int = 128) -> None:
         self.server_policy, self.server_budget = server_policy, server_budget
         self.requests: list[dict] = []
+        self.fail_status: int | None = None  # answer every chat request with this status
         self.script: Callable[[list[dict], list | None], Reply] = default_script
         self.app = self._build()
         self.port = free_port()
@@ -97,6 +98,10 @@ class FakeServer:
         async def chat(request: Request):
             body = await request.json()
             self.requests.append(body)
+            if self.fail_status:
+                return JSONResponse(
+                    {"object": "error", "message": "server is restarting"}, self.fail_status
+                )
             ev = self._eviction(body)
             if isinstance(ev, str):
                 return JSONResponse({"object": "error", "message": ev, "code": 400}, 400)

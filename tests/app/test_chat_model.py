@@ -88,3 +88,12 @@ def test_server_down_is_a_clear_error(closed_url):
     with pytest.raises(ServerUnavailable, match="not reachable; start it with"):
         with server_errors(closed_url):
             down.invoke("x")
+
+
+def test_derived_figures_follow_the_plugin_rule():
+    from lkv_app.eviction import derived
+
+    assert not derived("snapkv", 32, 100, cached_tokens=80).pruned  # 20 new tokens fit
+    ev = derived("snapkv", 32, 200, cached_tokens=80)
+    assert ev.pruned and ev.kept_tokens == 80 + 32  # the cached prefix is never pruned
+    assert derived("none", 32, 200).kept_tokens == 200

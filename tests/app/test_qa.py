@@ -70,3 +70,10 @@ def test_server_down(filled_store, closed_url):
     with pytest.raises(ServerUnavailable, match="not reachable"):
         list(stream)
     assert len(filled_store.documents()) == 2
+
+
+def test_server_restarting(filled_store, llm, fake):
+    fake.fail_status = 503
+    with pytest.raises(ServerUnavailable, match="answered 503 .*restarting: try again"):
+        list(ask("sky on Mars?", filled_store, llm))
+    assert len(filled_store.documents()) == 2
