@@ -81,17 +81,46 @@ def build(
                 }
                 fh.write(json.dumps(row) + "\n")
                 fh.flush()
+    return write_manifest(
+        out,
+        model_name,
+        fingerprint(model),
+        seed,
+        max_answer,
+        min_tokens,
+        max_tokens,
+        build_seconds=time.time() - t_start,
+    )
+
+
+def write_manifest(
+    out: Path,
+    model_name: str,
+    model_fingerprint: dict | None,
+    seed: int,
+    max_answer: int,
+    min_tokens: int,
+    max_tokens: int,
+    build_seconds: float | None = None,
+) -> dict:
+    """Record what the dataset holds now (counts are read from the files: a build stopped early
+    holds exactly the first examples of each split, since ids and contents follow the seed)."""
+    counts = {
+        s: sum(1 for _ in (out / f"{s}.jsonl").open())
+        for s in ("train", "val", "test")
+        if (out / f"{s}.jsonl").exists()
+    }
     manifest = {
         "version": VERSION,
         "model": model_name,
-        "model_fingerprint": fingerprint(model),
+        "model_fingerprint": model_fingerprint,
         "seed": seed,
         "counts": counts,
         "prompt_tokens": [min_tokens, max_tokens],
         "max_answer_tokens": max_answer,
         "split_rule": "sources.split_of: sha256 of the source document id (SQuAD/HotpotQA title; essay range)",
         "files": {f"{s}.jsonl": sha256(out / f"{s}.jsonl") for s in counts},
-        "build_seconds": round(time.time() - t_start, 1),
+        "build_seconds": None if build_seconds is None else round(build_seconds, 1),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return manifest
@@ -113,7 +142,22 @@ def main(argv=None) -> None:
     p.add_argument("--min-tokens", type=int, default=500)
     p.add_argument("--max-tokens", type=int, default=3000)
     p.add_argument("--splits", default="test,val,train", help="order in which splits are built")
+    p.add_argument(
+        "--manifest-only", action="store_true", help="only (re)write manifest.json from the files"
+    )
     a = p.parse_args(argv)
+    if a.manifest_only:
+        m = write_manifest(
+            a.out,
+            a.model,
+            fingerprint(load_model(a.model)[0]),
+            a.seed,
+            a.max_answer,
+            a.min_tokens,
+            a.max_tokens,
+        )
+        print(json.dumps(m, indent=2))
+        return
     counts = {s: getattr(a, s) for s in a.splits.split(",")}
     m = build(a.out, a.model, counts, a.seed, a.max_answer, a.min_tokens, a.max_tokens)
     print(json.dumps(m, indent=2))
