@@ -8,6 +8,7 @@ the merged decode batch already carries the compacted KV lengths.
 
 from __future__ import annotations
 
+import logging
 import time
 
 import torch
@@ -20,6 +21,8 @@ from .meta import attach_summary
 from .policy import policy_for
 from .requests import server_settings
 from .state import PruneState, state_of
+
+logger = logging.getLogger(__name__)
 
 
 def layer_ids(kv_pool) -> range:
@@ -81,8 +84,13 @@ def prune_request(proc, batch, i: int, req, state: PruneState) -> None:
     before = pool_counts(proc)
     result, kept = None, prompt_len - shared
     if prompt_len - shared > state.settings.budget:
-        plan = keep_plan(proc, req, state, shared, prompt_len)
-        if not plan.is_full:
+        try:
+            plan = keep_plan(proc, req, state, shared, prompt_len)
+        except Exception as e:  # scoring failed before any state changed: serve it unpruned
+            logger.exception("lkv_sglang: scoring request %s failed; it keeps its full KV", req.rid)
+            summary["error"] = f"{type(e).__name__}: {e}"
+            plan = None
+        if plan is not None and not plan.is_full:
             kept = plan.budgets[0]
             result = compact_request(proc, req, plan, shared, prompt_len)
     if result is not None:

@@ -1,0 +1,148 @@
+"""Serving benchmark: the same burst of requests against one fixed KV pool, per eviction setting.
+
+For each setting a fresh CPU SGLang server (``--max-total-tokens`` fixed) gets ``--requests``
+concurrent streamed requests of ``--prompt-len`` random tokens and ``--new-tokens`` greedy
+tokens (ignore_eos). Reported per setting: requests running at once (SGLang's own decode log,
+``--decode-log-interval 1``), throughput, TTFT and its ratio to ``--eviction none``, KV tokens
+held per request after prefill (the plugin's accounting log), eviction time.
+
+usage: python benchmarks/serving.py [--model tiny|smollm2-135m|DIR] [--out results/serving.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import platform
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+from importlib.metadata import version
+from pathlib import Path
+
+from lkv_sglang.testing.sglang_server import Server, start_server
+
+RUNNING = re.compile(r"Decode batch.*?#running-req: (\d+), #token: (\d+)")
+
+
+def model_dir(name: str, work: Path) -> Path:
+    if name == "tiny":
+        from lkv_sglang.testing.tiny import build_tiny
+
+        return build_tiny(work / "tiny_llama", "llama")
+    from lkv_sglang.models import resolve_model
+
+    return resolve_model(name)
+
+
+def lookahead_checkpoint(model: Path, work: Path) -> tuple[str, str]:
+    """(path, what it is): the shipped checkpoint when one exists, else an untrained one
+    (timings are valid for it, answers are not)."""
+    from lkv_sglang.sglang_plugin.fingerprint import default_lookahead_path
+
+    shipped = default_lookahead_path(model)
+    if shipped:
+        return shipped, "shipped"
+    from lkv_sglang.hf import load_model
+    from lkv_sglang.hf.geometry import new_lookahead
+
+    hf_model, _ = load_model(str(model))
+    out = work / "lookahead_untrained"
+    new_lookahead(hf_model, model.name).save(out)
+    return str(out), "untrained (cost only)"
+
+
+def stream_one(server: Server, ids: list[int], new_tokens: int) -> dict:
+    body = {"input_ids": ids, "stream": True,
+            "sampling_params": {"max_new_tokens": new_tokens, "temperature": 0, "ignore_eos": True}}
+    req = urllib.request.Request(server.url + "/generate", data=json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    t0 = time.perf_counter()
+    ttft, last = None, {}
+    with urllib.request.urlopen(req, timeout=1800) as resp:
+        for raw in resp:
+            line = raw.decode().strip()
+            if not line.startswith("data:") or line == "data: [DONE]":
+                continue
+            if ttft is None:
+                ttft = time.perf_counter() - t0
+            last = json.loads(line[5:])
+    return {"ttft_s": ttft, "latency_s": time.perf_counter() - t0,
+            "completion_tokens": last.get("meta_info", {}).get("completion_tokens", 0)}
+
+
+def run_setting(model: Path, policy: str, args, work: Path, lookahead: str | None) -> dict:
+    flags = ["--disable-overlap-schedule", "--decode-log-interval", "1", "--eviction", policy,
+             "--eviction-budget", str(args.budget)]
+    if lookahead and policy == "lookaheadkv":
+        flags += ["--lookahead-path", lookahead]
+    server = start_server(model, flags, work / policy, max_total_tokens=args.max_total_tokens, timeout=600)
+    try:
+        rnd = random.Random(0)
+        vocab = json.loads((model / "config.json").read_text())["vocab_size"]
+        prompts = [[rnd.randrange(6, vocab) for _ in range(args.prompt_len)] for _ in range(args.requests)]
+        t0 = time.perf_counter()
+        with cf.ThreadPoolExecutor(args.requests) as pool:
+            results = list(pool.map(lambda ids: stream_one(server, ids, args.new_tokens), prompts))
+        wall = time.perf_counter() - t0
+        decode = [(int(r), int(t)) for r, t in RUNNING.findall(server.log.read_text())]
+        prunes = server.events("prune")
+        held = [p.get("kv_tokens", p["prompt_tokens"]) for p in prunes] or [args.prompt_len] * args.requests
+        return {
+            "policy": policy,
+            "requests_running_at_once_max": max((r for r, _ in decode), default=0),
+            "requests_running_at_once_mean": round(statistics.mean(r for r, _ in decode), 2) if decode else 0,
+            "throughput_tokens_per_s": round(sum(r["completion_tokens"] for r in results) / wall, 2),
+            "ttft_mean_s": round(statistics.mean(r["ttft_s"] for r in results), 3),
+            "ttft_p50_s": round(statistics.median(r["ttft_s"] for r in results), 3),
+            "latency_mean_s": round(statistics.mean(r["latency_s"] for r in results), 3),
+            "kv_tokens_held_per_request_after_prefill": round(statistics.mean(held), 1),
+            "eviction_ms_mean": round(statistics.mean(p["eviction_ms"] for p in prunes), 2) if prunes else 0.0,
+            "wall_s": round(wall, 2),
+        }
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--model", default="tiny")
+    ap.add_argument("--policies", default="none,snapkv,lookaheadkv")
+    ap.add_argument("--budget", type=int, default=32)
+    ap.add_argument("--max-total-tokens", type=int, default=2048)
+    ap.add_argument("--prompt-len", type=int, default=300)
+    ap.add_argument("--new-tokens", type=int, default=64)
+    ap.add_argument("--requests", type=int, default=16)
+    ap.add_argument("--out", default="results/serving.json")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        model = model_dir(args.model, work)
+        policies = args.policies.split(",")
+        lookahead, lookahead_kind = lookahead_checkpoint(model, work) if "lookaheadkv" in policies else (None, None)
+        rows = [run_setting(model, p, args, work, lookahead) for p in policies]
+    base = next((r for r in rows if r["policy"] == "none"), None)
+    for r in rows:
+        r["ttft_ratio_to_none"] = round(r["ttft_mean_s"] / base["ttft_mean_s"], 3) if base else None
+    out = {
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
+                    "cpus": __import__("os").cpu_count(), "torch": version("torch"), "sglang": version("sglang"),
+                    "device": "cpu (torch_native attention, fp32, no CUDA graphs, overlap scheduler off)"},
+        "model": args.model,
+        "settings": {k: getattr(args, k) for k in ("budget", "max_total_tokens", "prompt_len", "new_tokens", "requests")},
+        "lookahead_checkpoint": lookahead_kind,
+        "figures": rows,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(out, indent=2) + "\n")
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
