@@ -134,7 +134,11 @@ def test_upload_ask_and_agent_in_chromium(served_app, tmp_path):
         page.get_by_role("link", name="Agent", exact=True).click()
         page.get_by_label("Question for the agent").fill("What colour is the sky on Mars?")
         page.get_by_role("button", name="Run agent").click()
-        done = page.get_by_text("Answered after").or_(page.get_by_text("No answer:"))
+        done = (
+            page.get_by_text("Answered after")
+            .or_(page.get_by_text("No answer:"))
+            .or_(page.get_by_text("Answered without calling a tool"))
+        )
         expect(done).to_be_visible(timeout=900_000)
         assert page.get_by_text("Turn 1:").count() >= 1  # each step is shown
         shot(page, tmp_path, "app_agent")

@@ -84,7 +84,7 @@ def test_ask_streams_text_sources_and_figures(env):
     assert not at.html and all("<b>" not in m.value for m in at.markdown)
     labels = {m.label: m.value for m in at.metric}
     assert labels["Kept tokens"] == "16" and int(labels["Prompt tokens"]) > 16
-    assert labels["Eviction time"] == "not reported"  # streamed: SGLang sends no meta_info
+    assert labels["Eviction time"] == "n/a"  # streamed: SGLang sends no meta_info
     assert any("mars.txt" in e.label for e in at.expander)
 
 
@@ -114,6 +114,19 @@ def test_agent_page_shows_steps(env):
     assert any("calls list_documents" in c for c in captions)
     assert any("calls read_document" in c for c in captions)
     assert any("Answered after 2 tool calls" in s.value for s in at.success)
+
+
+def test_agent_answer_without_tools_is_flagged(env, fake):
+    from fake_openai_server import Reply
+
+    fake.script = lambda messages, tools: Reply(text="Blue, I think.")
+    at = page("agent").run()
+    at.text_input(key="agent_question").input("What colour is the sky on Mars?")
+    at.button[0].click()
+    at.run()
+    no_traceback(at)
+    assert any("without calling a tool" in w.value for w in at.warning)
+    assert not at.success
 
 
 def test_kept_page(env, monkeypatch, tiny_llama_dir):

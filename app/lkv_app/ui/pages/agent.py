@@ -41,7 +41,12 @@ if st.button("Run agent", type="primary"):
                 else:
                     st.caption(f"Turn {step.turn + 1}: answer{kept}")
                     st.text(step.text)
-        if run.completed:
+        if run.completed and not run.tools_used:
+            st.warning(
+                "Answered without calling a tool: the answer does not come from your "
+                "documents (small models such as SmolLM2-135M rarely call tools)."
+            )
+        elif run.completed:
             st.success(f"Answered after {len(run.tools_used)} tool calls.")
         else:
             st.warning(f"No answer: {run.stop_reason}.")

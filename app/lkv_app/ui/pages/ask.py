@@ -53,7 +53,10 @@ if res is not None:
     cols[2].metric("KV memory saved", human_bytes(s.memory_saved_bytes))
     cols[3].metric("Time to first token", f"{s.ttft_s:.2f} s" if s.ttft_s else "n/a")
     cols[4].metric(
-        "Eviction time", f"{s.eviction_ms:.1f} ms" if s.eviction_ms is not None else "not reported"
+        "Eviction time",
+        f"{s.eviction_ms:.1f} ms" if s.eviction_ms is not None else "n/a",
+        help="SGLang's OpenAI stream carries no meta_info: a streamed answer's kept tokens are "
+        "derived from its usage counts and its eviction time is unknown",
     )
     st.subheader("Sources")
     for i, hit in enumerate(res.sources, 1):
