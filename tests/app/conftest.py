@@ -7,12 +7,10 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))  # fake_openai_server, pdf_bytes
+sys.path.insert(0, str(Path(__file__).parent))  # fake_openai_server, pdf_bytes, sample_docs
 
 from fake_openai_server import FakeServer, default_script  # noqa: E402
-
-MARS = b"Mars notes.\nThe sky on Mars is butterscotch during the day and blue at sunset.\n" * 3
-CATS = b"# Cats\n\nCats purr when they are content. A group of cats is called a clowder.\n"
+from sample_docs import CATS, MARS  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -17,8 +17,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import CATS, MARS
 from fake_openai_server import free_port
+from sample_docs import CATS, MARS
 
 pytestmark = [pytest.mark.browser, pytest.mark.sglang, pytest.mark.timeout(1500)]
 

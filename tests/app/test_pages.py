@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import CATS, MARS
+from sample_docs import CATS, MARS
 from streamlit.testing.v1 import AppTest
 
 from lkv_app.qa import QAResult, QAStats

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import CATS, MARS
 from pdf_bytes import make_pdf
+from sample_docs import CATS, MARS
 
 from lkv_app.errors import InputRejected
 from lkv_app.store import DocumentStore, safe_name
