@@ -16,9 +16,8 @@ from ..core.lookahead import CONFIG_FILE, WEIGHTS_FILE
 
 def model_card(run: Path, model: str) -> str:
     cfg = json.loads((run / "config.json").read_text())
-    hist = (
-        json.loads((run / "history.json").read_text()) if (run / "history.json").exists() else None
-    )
+    log = [json.loads(x) for x in (run / "log.jsonl").open()]
+    hist = {"history": log, "steps": log[-1]["step"], "seconds": log[-1]["seconds"]}
     best = json.loads((run / "best" / "metrics.json").read_text())
     data = Path(cfg["data_dir"])
     manifest = (
@@ -26,7 +25,7 @@ def model_card(run: Path, model: str) -> str:
         if (data / "manifest.json").exists()
         else {}
     )
-    first = hist["history"][0] if hist else {}
+    first = hist["history"][0]
     lines = [
         f"# LookaheadKV checkpoint for `{model}`",
         "",
