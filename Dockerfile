@@ -16,7 +16,8 @@ FROM ${SGLANG_IMAGE}
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 
 # The package, its plugin entry point (sglang.srt.plugins: lookaheadkv) and its package data
-# (lkv_sglang/checkpoints/*). The image's torch and triton are kept as they are (constraints),
+# (lkv_sglang/checkpoints/*); the build stops if the image's SGLang is not the version the
+# plugin was written against. The image's torch and triton are kept as they are (constraints),
 # so pip never replaces SGLang's CUDA build. --ignore-requires-python: pyproject.toml says
 # <3.12 (the CPU environment), the SGLang image runs Python 3.12.
 WORKDIR /opt/lkv/src
@@ -26,7 +27,7 @@ COPY kernels ./kernels
 COPY app ./app
 RUN python3 -m pip freeze | grep -iE '^(torch|triton|transformers|tokenizers)==' > /tmp/keep.txt \
     && python3 -m pip install --no-cache-dir --ignore-requires-python -c /tmp/keep.txt . \
-    && python3 -c "import sglang, lkv_sglang.sglang_plugin, lkv_kernels; print('sglang', sglang.__version__)" \
+    && python3 -c "import sglang, lkv_kernels; from lkv_sglang.sglang_plugin.seams import SGLANG_VERSION as v; assert sglang.__version__ == v, (sglang.__version__, v)" \
     && ln -s "$(python3 -c 'import lkv_sglang.checkpoints as c; print(c.CHECKPOINT_ROOT)')" /opt/lkv/checkpoints \
     && rm -rf /opt/lkv/src /tmp/keep.txt
 
