@@ -69,9 +69,15 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--budget", type=int, default=256)
     ap.add_argument("--max-turns", type=int, default=4)
     ap.add_argument("--tool-call-parser", default="hermes", help="as the server was started")
+    ap.add_argument("--strict", action="store_true", help="only the server parser's tool calls")
     a = ap.parse_args(argv)
     info = server_info(a.server)
-    settings = AgentSettings(max_turns=a.max_turns, eviction=a.eviction, eviction_budget=a.budget)
+    settings = AgentSettings(
+        max_turns=a.max_turns,
+        eviction=a.eviction,
+        eviction_budget=a.budget,
+        lenient_tool_calls=not a.strict,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         store = DocumentStore(tmp)
         for name, text in DOCS.items():
@@ -98,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     out = Path(a.out)
     data = json.loads(out.read_text()) if out.is_file() else {}
-    data[Path(info.model_path or "unknown").name] = entry
+    data[f"{Path(info.model_path or 'unknown').name}/{'strict' if a.strict else 'lenient'}"] = entry
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=2) + "\n")
     print(f"{entry['completed']}/{n} completed -> {out}")

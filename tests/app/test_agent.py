@@ -44,3 +44,47 @@ def test_tools(filled_store):
     assert "stored documents: cats.md, mars.txt" in tools["read_document"].invoke(
         {"name": "nope.txt"}
     )
+
+
+def bare_json_script(messages, tools):
+    """A model that writes its tool call as bare JSON (no <tool_call> tags), then answers."""
+    if messages[-1]["role"] == "user":
+        return Reply(text='{"name": "read_document", "arguments": {"name": "mars.txt"}}')
+    return Reply(text="Butterscotch.")
+
+
+def test_lenient_agent_reads_bare_json_tool_calls(filled_store, llm, fake):
+    fake.script = bare_json_script
+    run = collect("Sky colour on Mars?", filled_store, llm, AgentSettings())
+    assert run.completed and run.tools_used == ["read_document"] and run.answer == "Butterscotch."
+    assert "butterscotch" in fake.requests[-1]["messages"][-1]["content"]  # the tool ran
+
+
+def test_strict_agent_takes_bare_json_as_the_answer(filled_store, llm, fake):
+    fake.script = bare_json_script
+    run = collect("Sky colour on Mars?", filled_store, llm, AgentSettings(lenient_tool_calls=False))
+    assert run.tools_used == [] and run.answer.startswith('{"name"')
+
+
+def test_bare_tool_call_only_takes_exact_calls():
+    from langchain_core.messages import AIMessage
+
+    from lkv_app.agent.lenient import bare_tool_call
+
+    names = {"search_documents"}
+    call = bare_tool_call(
+        AIMessage(
+            '<tool_call>{"name": "search_documents", "arguments": {"query": "x"}}</tool_call>'
+        ),
+        names,
+    )
+    assert call.tool_calls[0]["name"] == "search_documents" and call.tool_calls[0]["args"] == {
+        "query": "x"
+    }
+    for text in [
+        '{"name": "rm_rf", "arguments": {}}',
+        "The answer is {x}.",
+        '{"name": "search_documents"',
+        "[]",
+    ]:
+        assert bare_tool_call(AIMessage(text), names) is None

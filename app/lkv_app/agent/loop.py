@@ -20,6 +20,7 @@ from ..eviction import EvictionInfo
 from ..qa import check_question
 from ..server import server_errors
 from ..store import DocumentStore
+from .lenient import bare_tool_call
 from .tools import make_tools
 
 SYSTEM = (
@@ -42,6 +43,7 @@ class AgentSettings:
     eviction_budget: int | None = None
     budget_growth: int = 0
     max_tokens: int = 96
+    lenient_tool_calls: bool = True  # read a bare-JSON tool call the server's parser missed
 
 
 @dataclass(frozen=True)
@@ -86,9 +88,17 @@ def build_agent(store: DocumentStore, llm: ChatLookaheadKV, settings: AgentSetti
             update["eviction"] = settings.eviction
         if budget is not None:
             update["eviction_budget"] = budget
-        return handler(request.override(model=llm.model_copy(update=update)))
+        response = handler(request.override(model=llm.model_copy(update=update)))
+        if settings.lenient_tool_calls:
+            response.result = [
+                (bare_tool_call(m, names) or m) if isinstance(m, AIMessage) else m
+                for m in response.result
+            ]
+        return response
 
-    return create_agent(llm, make_tools(store), system_prompt=SYSTEM, middleware=[per_turn_budget])
+    tools = make_tools(store)
+    names = {t.name for t in tools}
+    return create_agent(llm, tools, system_prompt=SYSTEM, middleware=[per_turn_budget])
 
 
 def run_agent(
