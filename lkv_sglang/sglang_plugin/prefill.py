@@ -9,6 +9,7 @@ the merged decode batch already carries the compacted KV lengths.
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 import torch
@@ -23,6 +24,7 @@ from .requests import server_settings
 from .state import PruneState, state_of
 
 logger = logging.getLogger(__name__)
+ENV_DUMP = "LKV_SGLANG_DUMP_PLANS"  # a directory: save each request's observation and plan there
 
 
 def layer_ids(kv_pool) -> range:
@@ -61,7 +63,12 @@ def keep_plan(proc, req, state: PruneState, shared_len: int, prompt_len: int) ->
     if attn is not None:
         attn = attn[:, :, shared_len:prompt_len]
     obs = Observation(own, kv_pool.layer_num, kv_pool.head_num, attn)
-    return policy_for(state.settings.policy).select(obs, state.settings.budget)
+    plan = policy_for(state.settings.policy).select(obs, state.settings.budget)
+    dump = os.environ.get(ENV_DUMP)
+    if dump:  # debugging aid: what was scored and kept, per request
+        torch.save({"attention": attn, "indices": plan.indices, "shared": shared_len},
+                   os.path.join(dump, f"{req.rid}.pt"))
+    return plan
 
 
 def set_batch_len(batch, i: int, new_len: int) -> None:

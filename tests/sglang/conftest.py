@@ -79,9 +79,11 @@ def reference(model, ids: list[int], policy: str, budget: int, max_new: int, loo
     return generate(model, ids, policy, budget, max_new, lookahead=lookahead, stop_on_eos=False).output_ids
 
 
-def reference_with_prefix(model, ids: list[int], policy: str, budget: int, shared: int, max_new: int) -> list[int]:
+def reference_with_prefix(model, ids: list[int], policy: str, budget: int, shared: int, max_new: int,
+                          lookahead=None) -> list[int]:
     """Reference for a request whose first ``shared`` entries came from the radix cache: those are
-    kept whole and only the own suffix is pruned (prompt-attention policies)."""
+    kept whole and only the own suffix is pruned (prompt-attention policies and lookaheadkv).
+    With ``shared == 0`` it is the plain reference path."""
     from lkv_sglang.core.plan import KeepPlan, Observation
     from lkv_sglang.core.policies import make_policy
     from lkv_sglang.hf.cache import greedy_decode, prune_cache
@@ -90,6 +92,14 @@ def reference_with_prefix(model, ids: list[int], policy: str, budget: int, share
     pol = make_policy(policy)
     cache, first, attn = prefill(model, torch.tensor([ids]), pol)
     n = len(ids)
+    if lookahead is not None:
+        from lkv_sglang.hf.lora import attach_lookahead
+        from lkv_sglang.hf.observe import lookahead_attention
+
+        if getattr(model, "_lkv_lora_owner", None) is not lookahead:
+            attach_lookahead(model, lookahead)
+            model._lkv_lora_owner = lookahead
+        attn = lookahead_attention(model, cache, lookahead, n)
     obs = Observation(n - shared, attn.shape[0], model.config.num_key_value_heads, attn[:, :, shared:])
     own = pol.select(obs, budget)
     keep = KeepPlan(n, tuple(torch.cat([torch.arange(shared).expand(i.shape[0], -1), i + shared], 1)
@@ -99,8 +109,15 @@ def reference_with_prefix(model, ids: list[int], policy: str, budget: int, share
 
 @pytest.fixture(scope="session")
 def ref_prefix():
-    """``ref_prefix(model, ids, policy, budget, shared, max_new)``: see ``reference_with_prefix``."""
+    """``ref_prefix(model, ids, policy, budget, shared, max_new, lookahead=None)``: see
+    ``reference_with_prefix``."""
     return reference_with_prefix
+
+
+@pytest.fixture(scope="session")
+def lookahead_factory():
+    """``lookahead_factory(model, out_dir, base_model)``: see ``make_lookahead``."""
+    return make_lookahead
 
 
 @pytest.fixture(scope="session")
