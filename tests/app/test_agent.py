@@ -86,5 +86,8 @@ def test_bare_tool_call_only_takes_exact_calls():
         "The answer is {x}.",
         '{"name": "search_documents"',
         "[]",
+        '{"name": "search_documents", "arguments": {"query": "a"}}\nSo the answer is 4.',
     ]:
         assert bare_tool_call(AIMessage(text), names) is None
+    several = '{"name": "search_documents", "arguments": {"query": "a"}}\n{"name": "search_doc'
+    assert bare_tool_call(AIMessage(several), names).tool_calls[0]["args"] == {"query": "a"}
