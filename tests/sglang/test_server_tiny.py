@@ -9,6 +9,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 import random
+import time
 import urllib.request
 
 import pytest
@@ -132,4 +133,30 @@ def test_bad_request_value_is_400_and_server_stays_up(server, vocab, params, nee
                                              "sampling_params": {"max_new_tokens": 2, "custom_params": params}})
     assert status == 400, body
     assert needle in json.dumps(body)
+    assert len(ask(server, [7, 8, 9] * 5, new=2)["output_ids"]) == 2
+
+
+def test_aborted_pruned_requests_free_exactly_what_they_own(server, vocab, prompts):
+    rnd = random.Random(13)
+    start = server.wait_idle()
+    n_prunes = len(server.events("prune"))
+    rids = [f"abort-me-{i}" for i in range(3)]
+
+    def long_request(rid):
+        body = {"rid": rid, "input_ids": prompts(rnd, 50, vocab),
+                "sampling_params": {"max_new_tokens": 2000, "temperature": 0, "ignore_eos": True}}
+        return server.post("/generate", body, timeout=300)
+
+    with cf.ThreadPoolExecutor(3) as pool:
+        futures = [pool.submit(long_request, rid) for rid in rids]
+        deadline = time.time() + 60
+        while len(server.events("prune")) < n_prunes + 3 and time.time() < deadline:
+            time.sleep(0.2)  # all three pruned and decoding
+        for rid in rids:
+            assert server.post("/abort_request", {"rid": rid})[0] == 200
+        statuses = [f.result()[0] for f in futures]
+    assert len(server.events("prune")) >= n_prunes + 3 and all(e["pruned"] for e in server.events("prune")[-3:])
+    assert all(s in (200, 400, 499, 500, 503) for s in statuses), statuses  # aborted, not hung
+    end = server.wait_idle()
+    assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
     assert len(ask(server, [7, 8, 9] * 5, new=2)["output_ids"]) == 2
