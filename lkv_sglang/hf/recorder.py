@@ -3,6 +3,7 @@ of mean attention over prompt keys (the policies' observations)."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 import torch
@@ -29,6 +30,7 @@ class Recorder:
     sums: dict[int, torch.Tensor] = field(default_factory=dict)
     counts: dict[int, int] = field(default_factory=dict)
     hook: object = None  # training: a callable (layer, query, key, scale) that keeps gradients
+    seconds: float = 0.0  # time spent computing recorded attention (scoring cost inside prefill)
 
     def start(self, mode: str, read_len: int, rows: int = 0) -> None:
         self.mode, self.read_len, self.rows = mode, read_len, rows
@@ -42,6 +44,7 @@ class Recorder:
         return torch.stack([self.sums[i] / self.counts[i] for i in layers])
 
     def record(self, layer: int, query: torch.Tensor, key: torch.Tensor, scale: float) -> None:
+        t0 = time.perf_counter()
         q_len, k_len = query.shape[1], key.shape[1]
         if self.mode == "window":
             rows = min(self.rows, q_len)
@@ -51,6 +54,7 @@ class Recorder:
         n = query.shape[1]
         self.sums[layer] = self.sums.get(layer, 0) + mean * n
         self.counts[layer] = self.counts.get(layer, 0) + n
+        self.seconds += time.perf_counter() - t0
 
 
 RECORDER = Recorder()
