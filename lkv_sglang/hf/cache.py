@@ -64,8 +64,8 @@ def greedy_decode(
         if step == max_new - 1:
             break
         logits = model(
-            input_ids=torch.tensor([[cur]]),
-            position_ids=torch.tensor([[start_pos + step]]),
+            input_ids=torch.tensor([[cur]], device=model.device),
+            position_ids=torch.tensor([[start_pos + step]], device=model.device),
             past_key_values=cache,
             use_cache=True,
         ).logits

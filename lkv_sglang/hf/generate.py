@@ -87,7 +87,7 @@ def generate(
     check_budget(budget)
     pol = as_policy(policy)
     ids = torch.as_tensor(input_ids, dtype=torch.long)
-    ids = ids[None] if ids.dim() == 1 else ids
+    ids = (ids[None] if ids.dim() == 1 else ids).to(model.device)
     if ids.shape[0] != 1 or ids.shape[1] < 1:
         raise ValueError(
             f"input_ids must be one non-empty prompt, shape (1, N); got {tuple(ids.shape)}"

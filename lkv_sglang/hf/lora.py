@@ -54,6 +54,7 @@ def attach_lookahead(model: nn.Module, module: LookaheadModule) -> LoRAMask:
     """Wrap every targeted projection of every layer; returns the shared mask (initially off)."""
     mask = LoRAMask()
     detach_lookahead(model)
+    module.to(next(model.parameters()).device)
     for i, layer in enumerate(model.model.layers):
         for owner, name, child in _projections(layer):
             if module.has_lora(i, name):

@@ -33,8 +33,10 @@ def teacher_forced_attention(
     RECORDER.start("all", read_len=prompt_len)
     try:
         model(
-            input_ids=torch.tensor([tokens]),
-            position_ids=torch.arange(prompt_len, prompt_len + len(tokens))[None],
+            input_ids=torch.tensor([tokens], device=model.device),
+            position_ids=torch.arange(prompt_len, prompt_len + len(tokens), device=model.device)[
+                None
+            ],
             past_key_values=cache,
             use_cache=True,
         )
@@ -59,8 +61,8 @@ def lookahead_attention(
     mask.rows = True
     try:
         model(
-            inputs_embeds=module.embeddings[None].to(model.dtype),
-            position_ids=torch.arange(prompt_len, prompt_len + n)[None],
+            inputs_embeds=module.embeddings[None].to(device=model.device, dtype=model.dtype),
+            position_ids=torch.arange(prompt_len, prompt_len + n, device=model.device)[None],
             past_key_values=cache,
             use_cache=True,
         )

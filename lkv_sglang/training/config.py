@@ -29,6 +29,7 @@ class TrainConfig:
     eval_budgets: tuple[int, ...] = (64, 128)
     max_val: int = 16
     threads: int = 2
+    device: str = "auto"  # "auto" (cuda when available), "cpu" or "cuda"
 
     def __post_init__(self) -> None:
         for name in (

@@ -51,7 +51,7 @@ def lookahead_scores(
     try:
         model.model(
             inputs_embeds=module.embeddings[None],
-            position_ids=torch.arange(n, n + module.config.n_lookahead)[None],
+            position_ids=torch.arange(n, n + module.config.n_lookahead, device=K.device)[None],
             past_key_values=cache_from(K, V),
             use_cache=True,
         )

@@ -32,7 +32,10 @@ class Trainer:
         self.run = Path(cfg.run_dir)
         self.run.mkdir(parents=True, exist_ok=True)
         cfg.save(self.run / "config.json")
-        self.model = model if model is not None else load_model(cfg.model)[0]
+        self.device = torch.device(
+            ("cuda" if torch.cuda.is_available() else "cpu") if cfg.device == "auto" else cfg.device
+        )
+        self.model = (model if model is not None else load_model(cfg.model)[0]).to(self.device)
         self.data = Path(cfg.data_dir)
         self.train_ids = [r["id"] for r in load_split(self.data, "train")]
         self.val_ids = [r["id"] for r in load_split(self.data, "val")][: cfg.max_val]
@@ -47,6 +50,7 @@ class Trainer:
             alpha=cfg.alpha,
             targets=tuple(cfg.targets),
         )
+        self.module.to(self.device)
         self.opt = self._optimizer()
         self.step = 0
         self.order: list[str] = []
@@ -64,7 +68,8 @@ class Trainer:
 
     # ------------------------------------------------------------------ data
     def example(self, ex_id: str) -> dict:
-        return torch.load(self.data / "tensors" / f"{ex_id}.pt")
+        ex = torch.load(self.data / "tensors" / f"{ex_id}.pt")
+        return {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in ex.items()}
 
     def next_id(self) -> str:
         """The next training example; each epoch re-reads the split, so a dataset that is
