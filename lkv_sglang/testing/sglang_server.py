@@ -81,7 +81,8 @@ class Server:
         )
         try:
             with urllib.request.urlopen(req, timeout=timeout) as r:
-                return r.status, json.loads(r.read())
+                raw = r.read()
+                return r.status, json.loads(raw) if raw.strip() else {}
         except urllib.error.HTTPError as e:
             raw = e.read()
             try:

@@ -1,6 +1,7 @@
 """The plugin in a real SGLang server on the tiny Llama (radix cache on, page size 1, CPU).
 
-One server: ``--eviction snapkv --eviction-budget 12 --lookahead-path <tiny checkpoint>``;
+One server: ``--eviction snapkv --eviction-budget 12 --lookahead-path <tiny checkpoint>
+--chunked-prefill-size 32`` (prompts over 32 tokens prefill in chunks; shorter ones in one);
 other policies and budgets come through per-request overrides (``custom_params``).
 """
 
@@ -25,7 +26,7 @@ POLICIES = ["snapkv", "snapkv_nopool", "streamingllm", "h2o", "random", "lookahe
 def server(server_factory, tiny_llama_dir, tiny_lookahead):
     _, ckpt = tiny_lookahead
     return server_factory(tiny_llama_dir, ["--eviction", "snapkv", "--eviction-budget", str(BUDGET),
-                                           "--lookahead-path", str(ckpt)])
+                                           "--lookahead-path", str(ckpt), "--chunked-prefill-size", "32"])
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +145,7 @@ def test_aborted_pruned_requests_free_exactly_what_they_own(server, vocab, promp
 
     def long_request(rid):
         body = {"rid": rid, "input_ids": prompts(rnd, 50, vocab),
-                "sampling_params": {"max_new_tokens": 2000, "temperature": 0, "ignore_eos": True}}
+                "sampling_params": {"max_new_tokens": 600, "temperature": 0, "ignore_eos": True}}
         return server.post("/generate", body, timeout=300)
 
     with cf.ThreadPoolExecutor(3) as pool:
