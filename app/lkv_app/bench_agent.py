@@ -104,7 +104,8 @@ def main(argv: list[str] | None = None) -> None:
     }
     out = Path(a.out)
     data = json.loads(out.read_text()) if out.is_file() else {}
-    data[f"{Path(info.model_path or 'unknown').name}/{'strict' if a.strict else 'lenient'}"] = entry
+    mode = "strict" if a.strict else "lenient"
+    data[f"{Path(info.model_path or 'unknown').name}/{mode}/{a.eviction or 'default'}"] = entry
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(data, indent=2) + "\n")
     print(f"{entry['completed']}/{n} completed -> {out}")
