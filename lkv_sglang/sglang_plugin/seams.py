@@ -56,3 +56,19 @@ SEAMS: tuple[Seam, ...] = (
          "meta:around_request_level_key",
          "report the eviction summary once per request in meta_info"),
 )
+
+# SGLang APIs the handlers call (not patched); checked by the same test.
+CALLED: tuple[str, ...] = (
+    "sglang.srt.mem_cache.base_prefix_cache.MatchPrefixParams",
+    "sglang.srt.mem_cache.radix_cache.RadixKey",
+    "sglang.srt.mem_cache.unified_radix_cache.UnifiedRadixCache.match_prefix",
+    "sglang.srt.mem_cache.unified_radix_cache.UnifiedRadixCache.lock",
+    "sglang.srt.mem_cache.unified_radix_cache.UnifiedRadixCache.unlock",
+    "sglang.srt.mem_cache.unified_radix_cache.UnifiedRadixCache.evictable_size",
+    "sglang.srt.mem_cache.allocator.base.BaseTokenToKVPoolAllocator.evict_to_free_tokens",
+    "sglang.srt.mem_cache.allocator.base.BaseTokenToKVPoolAllocator.available_size",
+    "sglang.srt.mem_cache.memory_pool.MHATokenToKVPool.get_key_buffer",
+    "sglang.srt.mem_cache.memory_pool.MHATokenToKVPool.get_value_buffer",
+    "sglang.srt.runtime_context.get_parallel",
+    "sglang.srt.distributed.tensor_model_parallel_all_reduce",
+)

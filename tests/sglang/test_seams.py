@@ -7,6 +7,7 @@ import pkgutil
 import pytest
 
 from lkv_sglang.sglang_plugin import SEAMS, SGLANG_VERSION, handler_of
+from lkv_sglang.sglang_plugin.seams import CALLED
 
 pytestmark = pytest.mark.sglang
 
@@ -31,3 +32,9 @@ def test_entry_point_is_installed():
 
     eps = {ep.name: ep.value for ep in entry_points(group="sglang.srt.plugins")}
     assert eps.get("lookaheadkv") == "lkv_sglang.sglang_plugin:register"
+
+
+@pytest.mark.parametrize("target", CALLED)
+def test_called_api_resolves(target):
+    owner, attr = target.rsplit(".", 1)
+    assert getattr(pkgutil.resolve_name(owner), attr, None) is not None, f"{target} is gone"
