@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import html
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -63,6 +64,14 @@ def _load(model: str):
     return load_model(model)
 
 
+def shipped_for(model: str) -> Path | None:
+    """The shipped lookahead checkpoint of a converted model directory (as the server finds it)."""
+    from lkv_sglang.sglang_plugin.fingerprint import default_lookahead_path
+
+    path = default_lookahead_path(model) if Path(model).is_dir() else None
+    return Path(path) if path else None
+
+
 def compute(
     model: str,
     messages: list[dict],
@@ -86,7 +95,7 @@ def compute(
     ids = tok(rendered, add_special_tokens=False, return_tensors="pt")["input_ids"]
     la, la_desc = (None, None)
     if pol.query_source is QuerySource.LOOKAHEAD:
-        la, la_desc = lookahead_for(m, model, None)
+        la, la_desc = lookahead_for(m, model, shipped_for(model))
     n_layers = m.config.num_hidden_layers
     if layer is not None and not 0 <= layer < n_layers:
         raise InputRejected(f"layer {layer} does not exist; the model has layers 0-{n_layers - 1}")

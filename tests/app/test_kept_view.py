@@ -47,3 +47,9 @@ def test_html_escapes_every_token():
     )
     out = to_html(view)
     assert "<script>" not in out and "&lt;script&gt;" in out and "&amp;" in out
+
+
+def test_lookaheadkv_says_which_module(tiny_llama_dir, messages):
+    view = compute(str(tiny_llama_dir), messages, "lookaheadkv", 8)
+    assert "UNTRAINED" in view.lookahead  # no checkpoint ships for a tiny random model
+    assert sum(view.kept) == pytest.approx(8)
