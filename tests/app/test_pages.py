@@ -97,6 +97,13 @@ def test_ask_with_server_down(env, monkeypatch, closed_url):
     assert docs.dataframe[0].value["document"].tolist() == ["cats.md", "mars.txt"]
 
 
+def test_ask_while_server_restarts(env, fake):
+    fake.fail_status = 503
+    at = ask_page(env, "What colour is the sky on Mars?")
+    no_traceback(at)
+    assert any("answered 503" in e.value and "try again" in e.value for e in at.error)
+
+
 def test_ask_empty_question(env):
     at = ask_page(env, "   ")
     no_traceback(at)
