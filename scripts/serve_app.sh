@@ -15,7 +15,7 @@ SERVER_PORT=${LKV_SERVER_PORT:-30000}
 APP_PORT=${LKV_APP_PORT:-8501}
 EVICTION=${LKV_EVICTION:-lookaheadkv}
 BUDGET=${LKV_EVICTION_BUDGET:-256}
-LOG=${LKV_SERVER_LOG:-$ROOT/results/serve_app_server.log}
+LOG=${LKV_SERVER_LOG:-${TMPDIR:-/tmp}/lkv_app_server_$SERVER_PORT.log}
 mkdir -p "$(dirname "$LOG")"
 
 DIR=$("$PY" -c "import sys; from lkv_sglang.models import resolve_model; print(resolve_model(sys.argv[1]))" "$MODEL")
