@@ -121,9 +121,10 @@ def main() -> None:
     ap.add_argument("--mem-fraction-static", type=float, default=0.05,
                     help="SGLang's; raise it when the weights leave no room on a busy machine")
     ap.add_argument("--out", default="results/serving.json")
+    ap.add_argument("--workdir", default=None, help="keep server and accounting logs here (default: a temp dir)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        work = Path(tmp)
+        work = Path(args.workdir or tmp)
         model = model_dir(args.model, work)
         policies = args.policies.split(",")
         lookahead, lookahead_kind = lookahead_checkpoint(model, work) if "lookaheadkv" in policies else (None, None)
