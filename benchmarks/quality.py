@@ -17,7 +17,7 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_table, write_result  # noqa: E402
+from common import RESULTS, print_table, write_result  # noqa: E402
 
 from lkv_sglang.checkpoints import shipped_checkpoint  # noqa: E402
 from lkv_sglang.core.plan import KeepPlan, QuerySource  # noqa: E402
@@ -67,7 +67,17 @@ def main() -> None:
     ap.add_argument("--task-budgets", type=int, nargs="+", default=[64, 128])
     ap.add_argument("--limit", type=int, default=0)
     ap.add_argument("--name", default="quality")
+    ap.add_argument(
+        "--replot", action="store_true", help="only redraw the PNG from results/NAME.json"
+    )
     a = ap.parse_args()
+    if a.replot:
+        doc = json.loads((RESULTS / f"{a.name}.json").read_text())
+        a.budgets = [int(b) for b in next(iter(doc["recall"].values()))]
+        a.task_budgets = [int(b) for b in next(iter(doc["task_score"].values()))]
+        a.model = doc["model"]
+        plot(doc["recall"], doc["task_score"], a, RESULTS / f"{a.name}.png")
+        return
 
     model, tok = load_model(a.model)
     la_path = a.lookahead or shipped_checkpoint(a.model)
@@ -172,32 +182,56 @@ def main() -> None:
 
 
 def plot(recall_tab, task_tab, a, path: Path) -> None:
+    """Recall vs budget (lines) and task score at budget (bars), one colour per policy."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    names = list(task_tab)
+    colours = {p: plt.get_cmap("tab20")(i % 20) for i, p in enumerate(names)}
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
     for p, d in recall_tab.items():
+        bold = p == "lookaheadkv"
         axes[0].plot(
             a.budgets,
             [d[str(b)] for b in a.budgets],
             marker="o",
             label=p,
-            lw=2.5 if p.startswith("lookaheadkv") and "un" not in p else 1,
+            color=colours[p],
+            lw=3 if bold else 1.2,
         )
+    axes[0].set_xscale("log", base=2)
+    axes[0].set_xticks(a.budgets, [str(b) for b in a.budgets])
+    axes[0].minorticks_off()
     axes[0].set(
-        xscale="log",
         xlabel="budget (entries per layer and KV head)",
         ylabel="importance recall",
-        title="recall@budget",
+        title="importance recall@budget",
+        ylim=(0, 1.05),
     )
-    axes[0].set_xticks(a.budgets, [str(b) for b in a.budgets])
-    for p, d in task_tab.items():
-        axes[1].plot(a.task_budgets, [d[str(b)] for b in a.task_budgets], marker="o", label=p)
-    axes[1].set(xlabel="budget", ylabel="task score", title="task score at budget")
-    axes[1].legend(fontsize=7, ncol=2)
-    fig.suptitle(f"{a.model}, test split, {a.data.name}")
+    width = 0.8 / len(a.task_budgets)
+    for j, b in enumerate(a.task_budgets):
+        xs = [i + j * width for i in range(len(names))]
+        axes[1].bar(
+            xs,
+            [task_tab[p][str(b)] for p in names],
+            width,
+            color=[colours[p] for p in names],
+            alpha=1.0 if j == len(a.task_budgets) - 1 else 0.5,
+            label=f"budget {b}",
+        )
+    axes[1].set_xticks(
+        [i + width * (len(a.task_budgets) - 1) / 2 for i in range(len(names))],
+        names,
+        rotation=45,
+        ha="right",
+    )
+    axes[1].set(
+        ylabel="task score", title="task score at budget " + ", ".join(map(str, a.task_budgets))
+    )
+    axes[0].legend(fontsize=7, ncol=2)
+    fig.suptitle(f"{a.model}, held-out test split ({a.data.name})")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
