@@ -16,6 +16,7 @@ import torch
 
 from ..core.plan import KeepPlan, Observation, QuerySource
 from .accounting import log_event, pool_counts
+from .admission import note_freed
 from .compact import compact_request
 from .context import CONTEXT
 from .meta import attach_summary
@@ -104,6 +105,7 @@ def prune_request(proc, batch, i: int, req, state: PruneState) -> None:
         set_batch_len(batch, i, result.kv_len)
         state.pruned = True
         state.position_offset = result.released  # logical length - KV length, for RoPE
+        note_freed()
         summary.update(kept_tokens=shared + kept, pruned=True, mode=result.mode, kv_tokens=result.kv_len)
     state.attn_sum.clear()
     state.attn_rows.clear()

@@ -38,6 +38,8 @@ SEAMS: tuple[Seam, ...] = (
          "validate the flags at start-up; carry them to the subprocesses"),
     Seam(f"{SCHEDULER}.__init__", "AFTER", "scheduler:after_scheduler_init",
          "refuse unsupported server settings; load the lookahead module"),
+    Seam(f"{SCHEDULER}.get_next_batch_to_run", "BEFORE", "admission:before_next_batch",
+         "reopen admission (batch_is_full) after pruning freed memory"),
     Seam(f"{SCHEDULER}.on_idle", "AFTER", "accounting:after_on_idle",
          "log SGLang's free/evictable token counts when idle (accounting log)"),
     Seam(f"{SAMPLING_PARAMS}.verify", "AFTER", "requests:after_sampling_params_verify",
