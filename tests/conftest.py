@@ -7,6 +7,12 @@ import os
 import pytest
 import torch
 
+# Without a GPU, Triton kernels run in the interpreter. The variable must be set before any
+# @triton.jit function is defined, whichever test module imports one first (the decorator reads
+# it), so it is set here, before collection.
+if not torch.cuda.is_available():
+    os.environ.setdefault("TRITON_INTERPRET", "1")
+
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 

@@ -26,6 +26,8 @@ def execute(name: str, check: str, timeout: int):
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(check))
     env = {k: v for k, v in os.environ.items() if k != "LKV_NOTEBOOK_FULL"}
+    # figures must reach the notebook whatever backend an earlier test or library chose
+    env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     client = nbclient.NotebookClient(
         nb,
         timeout=timeout,
