@@ -104,7 +104,9 @@ def test_upload_ask_and_agent_in_chromium(served_app, tmp_path):
         page.goto(served_app)
         page.locator('input[type="file"]').set_input_files([docs / "mars.txt", docs / "cats.md"])
         page.get_by_role("button", name="Add to store").click()
-        expect(page.get_by_text("mars.txt: added")).to_be_visible(timeout=120_000)
+        expect(page.get_by_text("mars.txt: added")).to_be_visible(
+            timeout=420_000
+        )  # first upload loads the embedding model
         expect(page.get_by_text("cats.md: added")).to_be_visible(timeout=120_000)
 
         page.get_by_role("link", name="Ask", exact=True).click()
