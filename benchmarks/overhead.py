@@ -52,7 +52,6 @@ def main() -> None:
     path = a.lookahead or shipped_checkpoint(a.model)
     la = load_lookahead(model, path) if path else new_lookahead(model, a.model)
     attach_lookahead(model, la)
-    model._lkv_lora_owner = la
     eos = eos_ids(model)
     ntok = lambda s: len(tok(s, add_special_tokens=False)["input_ids"])  # noqa: E731
     table: dict[str, dict[str, dict]] = {}

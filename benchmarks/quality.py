@@ -121,7 +121,6 @@ def main() -> None:
                         la = untrained if name.endswith("_untrained") else trained
                         if pol.query_source is QuerySource.LOOKAHEAD:
                             attach_lookahead(model, la)
-                            model._lkv_lora_owner = la
                         pre = allrows if pol.query_source is QuerySource.PROMPT_ALL else win
                         obs = observe(model, pol, cache, n, first, b, eos, pre, la, None)
                     plan = pol.select(obs, b)

@@ -18,7 +18,9 @@ def load(name: str) -> dict | None:
 
 def machine(doc: dict) -> str:
     m = doc["machine"]
-    return f"{m['cpus']} CPUs ({m['processor']}), torch {m['torch']}" + (f", {m['cuda']}" if m.get("cuda") else "")
+    return f"{m['cpus']} CPUs ({m['processor']}), torch {m['torch']}" + (
+        f", {m['cuda']}" if m.get("cuda") else ""
+    )
 
 
 def fmt(v) -> str:
@@ -26,15 +28,22 @@ def fmt(v) -> str:
 
 
 def quality(doc: dict) -> list[str]:
-    out = [f"**Importance recall@budget** ({doc['examples']} held-out test prompts, {doc['model']}; {machine(doc)}; "
-           f"`{doc['command']}`)", ""]
+    out = [
+        f"**Importance recall@budget** ({doc['examples']} held-out test prompts, {doc['model']}; {machine(doc)}; "
+        f"`{doc['command']}`)",
+        "",
+    ]
     budgets = list(next(iter(doc["recall"].values())))
     out.append("| policy | " + " | ".join(f"@{b}" for b in budgets) + " |")
     out.append("|---|" + "---|" * len(budgets))
     for p, row in doc["recall"].items():
         out.append(f"| {p} | " + " | ".join(fmt(row[b]) for b in budgets) + " |")
-    out += ["", "**Task score at budget** (needle / multi-needle / variable tracking: all gold strings in the answer; "
-            "QA and multi-hop: token F1; mean over the same prompts)", ""]
+    out += [
+        "",
+        "**Task score at budget** (needle / multi-needle / variable tracking: all gold strings in the answer; "
+        "QA and multi-hop: token F1; mean over the same prompts)",
+        "",
+    ]
     tb = list(next(iter(doc["task_score"].values())))
     out.append("| policy | " + " | ".join(f"@{b}" for b in tb) + " |")
     out.append("|---|" + "---|" * len(tb))
@@ -45,17 +54,37 @@ def quality(doc: dict) -> list[str]:
 
 def overhead(doc: dict) -> list[str]:
     cols = list(doc["by_prompt_tokens"])
-    pols = [k for k in doc["by_prompt_tokens"][cols[0]] if isinstance(doc["by_prompt_tokens"][cols[0]][k], dict)]
-    out = [f"**Eviction overhead** (scoring + selection + pruning time / prefill time of the same prompt, median of "
-           f"{doc['repeats']}, budget {doc['budget']}, {doc['model']}; {machine(doc)}; `{doc['command']}`)", ""]
+    pols = [
+        k
+        for k in doc["by_prompt_tokens"][cols[0]]
+        if isinstance(doc["by_prompt_tokens"][cols[0]][k], dict)
+    ]
+    out = [
+        f"**Eviction overhead** (scoring + selection + pruning time / prefill time of the same prompt, median of "
+        f"{doc['repeats']}, budget {doc['budget']}, {doc['model']}; {machine(doc)}; `{doc['command']}`)",
+        "",
+    ]
     out.append("| policy | " + " | ".join(f"{c} tokens" for c in cols) + " |")
     out.append("|---|" + "---|" * len(cols))
-    out.append("| prefill (s) | " + " | ".join(f"{doc['by_prompt_tokens'][c]['prefill_s']:.2f}" for c in cols) + " |")
+    out.append(
+        "| prefill (s) | "
+        + " | ".join(f"{doc['by_prompt_tokens'][c]['prefill_s']:.2f}" for c in cols)
+        + " |"
+    )
     for p in pols:
-        out.append(f"| {p} | " + " | ".join(f"{doc['by_prompt_tokens'][c][p]['ratio_to_prefill']:.1%}" for c in cols) + " |")
+        out.append(
+            f"| {p} | "
+            + " | ".join(f"{doc['by_prompt_tokens'][c][p]['ratio_to_prefill']:.1%}" for c in cols)
+            + " |"
+        )
     r = doc["laq_speckv_over_lookaheadkv"]
-    out += ["", "LAQ / LookaheadKV and SpecKV / LookaheadKV eviction-time ratios: "
-            + "; ".join(f"{c} tokens: LAQ {r[c]['laq']:.1f}x, SpecKV {r[c]['speckv']:.1f}x" for c in cols)]
+    out += [
+        "",
+        "LAQ / LookaheadKV and SpecKV / LookaheadKV eviction-time ratios: "
+        + "; ".join(
+            f"{c} tokens: LAQ {r[c]['laq']:.1f}x, SpecKV {r[c]['speckv']:.1f}x" for c in cols
+        ),
+    ]
     return out
 
 

@@ -92,10 +92,8 @@ def generate(
         raise ValueError(
             f"input_ids must be one non-empty prompt, shape (1, N); got {tuple(ids.shape)}"
         )
-    if lookahead is not None and getattr(model, "_lkv_lora_owner", None) is not lookahead:
+    if lookahead is not None:
         attach_lookahead(model, lookahead)
-        model._lkv_lora_owner = lookahead
-    model._lkv_last_prompt = ids
     eos = eos_ids(model) if stop_on_eos else set()
     n = ids.shape[1]
     t: dict[str, float] = {}
@@ -105,7 +103,19 @@ def generate(
     t["prefill"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    obs = observe(model, pol, cache, n, first, budget, eos, prefill_scores, lookahead, draft_model)
+    obs = observe(
+        model,
+        pol,
+        cache,
+        n,
+        first,
+        budget,
+        eos,
+        prefill_scores,
+        lookahead,
+        draft_model,
+        prompt_ids=ids,
+    )
     t["score"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()

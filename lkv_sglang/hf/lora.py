@@ -51,7 +51,12 @@ def _projections(layer: nn.Module):
 
 
 def attach_lookahead(model: nn.Module, module: LookaheadModule) -> LoRAMask:
-    """Wrap every targeted projection of every layer; returns the shared mask (initially off)."""
+    """Wrap every targeted projection of every layer; returns the shared mask (initially off).
+
+    Attaching the module that is already attached changes nothing.
+    """
+    if getattr(model, "_lkv_lora_owner", None) is module and model._lkv_lora_mask is not None:
+        return model._lkv_lora_mask
     mask = LoRAMask()
     detach_lookahead(model)
     module.to(next(model.parameters()).device)
@@ -60,6 +65,7 @@ def attach_lookahead(model: nn.Module, module: LookaheadModule) -> LoRAMask:
             if module.has_lora(i, name):
                 setattr(owner, name, MaskedLoRALinear(child, module, i, name, mask))
     model._lkv_lora_mask = mask
+    model._lkv_lora_owner = module
     return mask
 
 
@@ -70,3 +76,4 @@ def detach_lookahead(model: nn.Module) -> None:
             if isinstance(child, MaskedLoRALinear):
                 setattr(owner, name, child.base)
     model._lkv_lora_mask = None
+    model._lkv_lora_owner = None

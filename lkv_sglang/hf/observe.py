@@ -84,8 +84,12 @@ def observe(
     prefill_scores: torch.Tensor | None = None,
     lookahead: LookaheadModule | None = None,
     draft_model=None,
+    prompt_ids: torch.Tensor | None = None,
 ) -> Observation:
-    """The observation ``policy`` scores; ``cache`` is left holding exactly the prompt."""
+    """The observation ``policy`` scores; ``cache`` is left holding exactly the prompt.
+
+    ``prompt_ids`` (1, N) is needed only by SpecKV with a separate draft model (its own prefill).
+    """
     g = geometry(model)
     src = policy.query_source
     attn = None
@@ -108,7 +112,7 @@ def observe(
         attn = teacher_forced_attention(
             model,
             cache,
-            draft_answer(model, cache, prompt_len, first_token, policy, draft_model),
+            draft_answer(model, cache, prompt_len, first_token, policy, draft_model, prompt_ids),
             prompt_len,
         )
     elif src is QuerySource.ANSWER:
@@ -121,7 +125,13 @@ def observe(
 
 @torch.no_grad()
 def draft_answer(
-    model, cache, prompt_len: int, first_token: int, policy: BasePolicy, draft_model
+    model,
+    cache,
+    prompt_len: int,
+    first_token: int,
+    policy: BasePolicy,
+    draft_model,
+    prompt_ids=None,
 ) -> list[int]:
     """SpecKV's draft: the draft model's greedy answer (the target itself when none is given)."""
     if draft_model is None or draft_model is model:
@@ -129,9 +139,13 @@ def draft_answer(
             model, copy_cache(cache), first_token, prompt_len, policy.num_queries, set()
         )
     raise_if_tokenizers_differ(model, draft_model)
-    ids = model._lkv_last_prompt
+    if prompt_ids is None:
+        raise ValueError("SpecKV with a separate draft model needs the prompt ids (prompt_ids=)")
     out = draft_model(
-        input_ids=ids, past_key_values=DynamicCache(), use_cache=True, logits_to_keep=1
+        input_ids=prompt_ids.to(draft_model.device),
+        past_key_values=DynamicCache(),
+        use_cache=True,
+        logits_to_keep=1,
     )
     first = int(out.logits[0, -1].argmax())
     return greedy_decode(

@@ -157,3 +157,24 @@ def test_scoring_passes_leave_no_trace(tiny):
         observe(model, make_policy(policy), cache, N, first, 8, set(), scores, la, None)
         assert cache_lengths(cache) == [N] * len(cache.layers)
         assert isinstance(cache, DynamicCache)
+
+
+def test_speckv_with_a_separate_draft_model(tiny, tiny_llama_dir, tmp_path):
+    """A draft model of the same vocabulary drafts; the target scores with the draft's tokens."""
+    from lkv_sglang.hf import load_model
+    from lkv_sglang.testing.tiny import build_tiny
+
+    model, tok, _ = tiny
+    draft, _ = load_model(str(build_tiny(tmp_path / "draft", "llama", seed=1)))
+    if draft.config.vocab_size != model.config.vocab_size:
+        with pytest.raises(ValueError, match="same tokenizer"):
+            generate(model, prompt(tok, N), "speckv", budget=8, draft_model=draft)
+        return
+    res = generate(
+        model, prompt(tok, N, seed=6), "speckv", budget=8, max_new_tokens=4, draft_model=draft
+    )
+    own = generate(model, prompt(tok, N, seed=6), "speckv", budget=8, max_new_tokens=4)
+    assert res.plan.budgets == own.plan.budgets
+    assert any(
+        not torch.equal(a, b) for a, b in zip(res.plan.indices, own.plan.indices, strict=True)
+    )

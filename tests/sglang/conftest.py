@@ -72,15 +72,20 @@ def qwen2_lookahead_dir(tiny_qwen2_dir, tmp_path_factory):
     return out
 
 
-def reference(model, ids: list[int], policy: str, budget: int, max_new: int, lookahead=None) -> list[int]:
+def reference(
+    model, ids: list[int], policy: str, budget: int, max_new: int, lookahead=None
+) -> list[int]:
     """Greedy output of the transformers reference path (no EOS stop, like ignore_eos)."""
     from lkv_sglang.hf import generate
 
-    return generate(model, ids, policy, budget, max_new, lookahead=lookahead, stop_on_eos=False).output_ids
+    return generate(
+        model, ids, policy, budget, max_new, lookahead=lookahead, stop_on_eos=False
+    ).output_ids
 
 
-def reference_with_prefix(model, ids: list[int], policy: str, budget: int, shared: int, max_new: int,
-                          lookahead=None) -> list[int]:
+def reference_with_prefix(
+    model, ids: list[int], policy: str, budget: int, shared: int, max_new: int, lookahead=None
+) -> list[int]:
     """Reference for a request whose first ``shared`` entries came from the radix cache: those are
     kept whole and only the own suffix is pruned (prompt-attention policies and lookaheadkv).
     With ``shared == 0`` it is the plain reference path."""
@@ -96,14 +101,19 @@ def reference_with_prefix(model, ids: list[int], policy: str, budget: int, share
         from lkv_sglang.hf.lora import attach_lookahead
         from lkv_sglang.hf.observe import lookahead_attention
 
-        if getattr(model, "_lkv_lora_owner", None) is not lookahead:
-            attach_lookahead(model, lookahead)
-            model._lkv_lora_owner = lookahead
+        attach_lookahead(model, lookahead)
         attn = lookahead_attention(model, cache, lookahead, n)
-    obs = Observation(n - shared, attn.shape[0], model.config.num_key_value_heads, attn[:, :, shared:])
+    obs = Observation(
+        n - shared, attn.shape[0], model.config.num_key_value_heads, attn[:, :, shared:]
+    )
     own = pol.select(obs, budget)
-    keep = KeepPlan(n, tuple(torch.cat([torch.arange(shared).expand(i.shape[0], -1), i + shared], 1)
-                             for i in own.indices))
+    keep = KeepPlan(
+        n,
+        tuple(
+            torch.cat([torch.arange(shared).expand(i.shape[0], -1), i + shared], 1)
+            for i in own.indices
+        ),
+    )
     return greedy_decode(model, prune_cache(cache, keep), first, n, max_new, set())
 
 
@@ -138,7 +148,9 @@ def server_factory(tmp_path_factory):
     started = []
 
     def start(model, flags, **kwargs):
-        server = start_server(model, BASE_FLAGS + list(flags), tmp_path_factory.mktemp("server"), **kwargs)
+        server = start_server(
+            model, BASE_FLAGS + list(flags), tmp_path_factory.mktemp("server"), **kwargs
+        )
         started.append(server)
         return server
 
