@@ -31,6 +31,7 @@ from lkv_sglang.hf.lora import attach_lookahead  # noqa: E402
 from lkv_sglang.hf.observe import observe  # noqa: E402
 from lkv_sglang.metrics import task_score  # noqa: E402
 from lkv_sglang.training.dataset import load_split  # noqa: E402
+from lkv_sglang.training.ground_truth import recall_at  # noqa: E402
 
 POLICIES = [
     "random",
@@ -47,15 +48,12 @@ POLICIES = [
 
 
 def recall(plan: KeepPlan, truth: torch.Tensor, budget: int) -> float:
-    """Mean over layers and KV heads of |kept ∩ true top-budget| / budget."""
-    vals = []
-    for layer, idx in enumerate(plan.indices):
-        t = truth[layer]
-        k = min(budget, t.shape[-1])
-        top = t.topk(k, -1).indices
-        kept = torch.zeros_like(t, dtype=torch.bool).scatter_(-1, idx, True)
-        vals.append(kept.gather(-1, top).float().mean(-1))
-    return float(torch.stack(vals).mean())
+    """Mean over layers and KV heads of |kept ∩ true top-budget| / budget (layers may keep
+    different counts, as PyramidKV's do, so ``recall_at`` runs one layer at a time)."""
+    per_layer = [
+        recall_at(idx[None], truth[layer][None], budget) for layer, idx in enumerate(plan.indices)
+    ]
+    return sum(per_layer) / len(per_layer)
 
 
 def main() -> None:
