@@ -91,6 +91,42 @@ def shot(page, tmp_path: Path, name: str) -> None:
         shutil.copy(path, dest / path.name)
 
 
+def add_files(page, paths: list[Path], attempts: int = 3) -> None:
+    """Pick files and press "Add to store" once the browser has finished uploading them.
+
+    The uploader shows a file's chip before its HTTP upload completes; a submit sent in that
+    gap carries no files (a user sees "Choose one or more files first."). So wait for one
+    finished upload per file, and pick again if the form still came back empty.
+    """
+    from playwright.sync_api import expect
+
+    uploaded: list[str] = []
+    page.on(
+        "response",
+        lambda r: (
+            uploaded.append(r.url)
+            if "/_stcore/upload_file" in r.url and r.request.method == "PUT" and r.ok
+            else None
+        ),
+    )
+    for _ in range(attempts):
+        uploaded.clear()
+        page.locator('input[type="file"]').set_input_files(paths)
+        deadline = time.time() + 60
+        while len(uploaded) < len(paths) and time.time() < deadline:
+            page.wait_for_timeout(100)
+        page.wait_for_timeout(500)  # the widget's value reaches the form after the upload
+        page.get_by_role("button", name="Add to store").click()
+        empty = page.get_by_text("Choose one or more files first.")
+        added = page.get_by_text(f"{paths[0].name}:")
+        expect(empty.or_(added).or_(page.get_by_text("Not added:")).first).to_be_visible(
+            timeout=420_000
+        )
+        if not empty.is_visible():
+            return
+    raise AssertionError(f"the form stayed empty after {attempts} uploads of {paths}")
+
+
 def test_upload_ask_and_agent_in_chromium(served_app, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -102,8 +138,7 @@ def test_upload_ask_and_agent_in_chromium(served_app, tmp_path):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(served_app)
-        page.locator('input[type="file"]').set_input_files([docs / "mars.txt", docs / "cats.md"])
-        page.get_by_role("button", name="Add to store").click()
+        add_files(page, [docs / "mars.txt", docs / "cats.md"])
         expect(page.get_by_text("mars.txt: added")).to_be_visible(
             timeout=420_000
         )  # first upload loads the embedding model

@@ -17,7 +17,10 @@ with shown_errors():
         files = st.file_uploader("Add documents", accept_multiple_files=True)
         submitted = st.form_submit_button("Add to store")
     if submitted and not files:
-        st.warning("Choose one or more files first.")
+        st.warning(
+            "Choose one or more files first. (Just picked some? Wait until they finish "
+            "uploading, then press Add to store again.)"
+        )
     for f in files if submitted else []:
         try:
             res = docs_store.ingest(f.name, f.getvalue())
