@@ -9,13 +9,22 @@
 - ``pad_keep``: KeepPlan indices per request -> the padded (B, L, H, max_budget) form.
 
 ``score``/``compact`` run the Triton kernels on CUDA tensors when ``torch.cuda.is_available()``
-and the torch references otherwise. The kernels themselves (``score_triton``,
+and the torch references otherwise (``LKV_KERNELS=auto|torch|triton`` overrides: ``dispatch``). The kernels themselves (``score_triton``,
 ``compact_triton``) import triton; importing this package does not.
 """
 
 from .compact_args import pad_keep
 from .compact_ref import compact_kv_ref
-from .dispatch import compact, flashinfer_enabled, score, score_layer, use_gpu_kernels
+from .dispatch import (
+    compact,
+    flashinfer_enabled,
+    kernel_backend,
+    score,
+    score_layer,
+    use_flashinfer,
+    use_gpu_kernels,
+    use_triton,
+)
 from .score_args import ScoreBatch, score_batch
 from .score_ref import lookahead_scores_ref, score_layer_ref
 
@@ -23,6 +32,7 @@ __all__ = [
     "compact",
     "compact_kv_ref",
     "flashinfer_enabled",
+    "kernel_backend",
     "lookahead_scores_ref",
     "pad_keep",
     "ScoreBatch",
@@ -30,5 +40,7 @@ __all__ = [
     "score_batch",
     "score_layer",
     "score_layer_ref",
+    "use_flashinfer",
     "use_gpu_kernels",
+    "use_triton",
 ]

@@ -65,3 +65,37 @@ def test_eviction_step_matches_torch_path(paged, group: int, device) -> None:
     lkv_kernels.compact_kv_ref(bufs_r, r2t, rows, prot, keep, budgets)
     assert all(torch.equal(a, c) for a, c in zip(bufs_k, bufs_r, strict=True))
     assert any(not torch.equal(a, c) for a, c in zip(bufs_k, k_bufs + v_bufs, strict=True))
+
+
+def test_backend_override(monkeypatch) -> None:
+    monkeypatch.setenv("LKV_KERNELS", "torch")
+    assert not lkv_kernels.use_triton("cpu")
+    monkeypatch.setenv("LKV_KERNELS", "triton")
+    assert lkv_kernels.use_triton("cpu")  # the conftest set TRITON_INTERPRET=1 on CPU
+    monkeypatch.setenv("LKV_KERNELS", "auto")
+    assert lkv_kernels.use_triton("cpu") is False
+    monkeypatch.setenv("LKV_KERNELS", "fast")
+    with pytest.raises(ValueError, match=r"LKV_KERNELS='fast' is not one of auto, torch, triton"):
+        lkv_kernels.use_triton("cpu")
+
+
+def test_triton_on_cpu_needs_the_interpreter(monkeypatch) -> None:
+    monkeypatch.setenv("LKV_KERNELS", "triton")
+    monkeypatch.delenv("TRITON_INTERPRET", raising=False)
+    with pytest.raises(RuntimeError, match="needs TRITON_INTERPRET=1"):
+        lkv_kernels.use_triton("cpu")
+
+
+def test_forced_triton_dispatch_runs_the_kernels(paged, monkeypatch) -> None:
+    """With ``LKV_KERNELS=triton`` the dispatcher's answer is the kernel's, not the reference's
+    (their float sums differ in the last bits; equal within the kernel tolerance)."""
+    gen = torch.Generator().manual_seed(3)
+    r2t, rows, pool = paged([30], 16, 32, gen)
+    kb = torch.randn(pool, 2, 16, generator=gen)
+    q = torch.randn(4, 6, 16, generator=gen)
+    monkeypatch.setenv("LKV_KERNELS", "triton")
+    got = lkv_kernels.score(q, kb, r2t, rows, [4], [26], [26])
+    want = lookahead_scores(q, kb, r2t, rows, [4], [26], [26])
+    assert torch.equal(got, want)
+    torch.testing.assert_close(got, lkv_kernels.lookahead_scores_ref(q, kb, r2t, rows, [4], [26], [26]),
+                               atol=1e-5, rtol=1e-3)  # fmt: skip
