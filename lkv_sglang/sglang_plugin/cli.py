@@ -1,4 +1,5 @@
-"""``--eviction``, ``--eviction-budget``, ``--lookahead-path``: added, checked at start-up, carried.
+"""``--eviction``, ``--eviction-budget``, ``--lookahead-path``, ``--lookahead-batch``: added, checked
+at start-up (with ``LKV_KERNELS``), carried.
 
 A bad value stops the launcher with one line naming it and what is allowed (``SystemExit``).
 """
@@ -11,8 +12,10 @@ import os
 from .compat import incompatibilities
 from .config import (
     DEFAULT_BUDGET,
+    DEFAULT_LOOKAHEAD_BATCH,
     ENV_BUDGET,
     ENV_LOOKAHEAD,
+    ENV_LOOKAHEAD_BATCH,
     ENV_POLICY,
     ServerSettings,
     SettingsError,
@@ -42,6 +45,12 @@ def add_cli_args(result, parser: argparse.ArgumentParser) -> None:
         default=os.environ.get(ENV_LOOKAHEAD) or None,
         help="lookahead checkpoint directory for lookaheadkv (default: the served model's shipped one)",
     )
+    g.add_argument(
+        "--lookahead-batch",
+        type=int,
+        default=int(os.environ.get(ENV_LOOKAHEAD_BATCH, DEFAULT_LOOKAHEAD_BATCH)),
+        help="at most this many requests finishing prefill together share one lookahead pass",
+    )
 
 
 def settings_from_args(args: argparse.Namespace, server_args) -> ServerSettings:
@@ -50,7 +59,9 @@ def settings_from_args(args: argparse.Namespace, server_args) -> ServerSettings:
     path = getattr(args, "lookahead_path", None)
     if path is None and policy == "lookaheadkv":
         path = default_lookahead_path(server_args.model_path)
-    settings = ServerSettings(policy, getattr(args, "eviction_budget", DEFAULT_BUDGET), path)
+    settings = ServerSettings(policy, getattr(args, "eviction_budget", DEFAULT_BUDGET), path,
+                              getattr(args, "lookahead_batch", DEFAULT_LOOKAHEAD_BATCH))
+    check_kernel_backend()
     if settings.lookahead_path:
         check_lookahead_checkpoint(settings.lookahead_path, server_args.model_path)
     if settings.policy != "none":
@@ -58,6 +69,16 @@ def settings_from_args(args: argparse.Namespace, server_args) -> ServerSettings:
         if bad:
             raise SettingsError(f"--eviction {settings.policy} cannot run with: " + "; ".join(bad))
     return settings
+
+
+def check_kernel_backend() -> None:
+    """``LKV_KERNELS`` must name a backend (checked here so a typo stops the launcher)."""
+    import lkv_kernels
+
+    try:
+        lkv_kernels.kernel_backend()
+    except ValueError as e:
+        raise SettingsError(str(e)) from None
 
 
 def check_lookahead_checkpoint(path: str, model_path: str) -> None:

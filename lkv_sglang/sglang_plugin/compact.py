@@ -39,21 +39,34 @@ class Compaction:
     mode: str  # "copy" (tree kept the unpruned prompt) or "in_place"
 
 
-def copy_entries(kv_pool, plan: KeepPlan, src: torch.Tensor, tail: torch.Tensor, dst: torch.Tensor) -> None:
-    """Write kept entries, then the tail, into ``dst`` in every layer.
+def copy_entries(kv_pool, req_to_token: torch.Tensor, row: int, shared_len: int, plan: KeepPlan,
+                 tail_len: int, dst: torch.Tensor | None = None) -> None:
+    """Write each layer's and head's kept entries, then the ``tail_len`` tail, in every layer.
 
-    src: (N_own,) slots of the own prompt part (plan indices index it); tail: (T,) slots kept
-    whole; dst: (kept + T,) slots. Source rows are gathered before writing (overlap is safe).
+    Logical positions are relative to ``shared_len`` in ``req_to_token[row]``: plan indices
+    index the own prompt part [0, plan.prompt_len), the tail follows it. ``dst`` None: in place,
+    into the row's own first slots; ``dst`` (kept + tail_len,): fresh slots (``req_to_token`` is
+    only read). One ``lkv_kernels.compact`` call moves every layer's K and V: the Triton kernel
+    on a GPU (or with ``LKV_KERNELS=triton``), its torch reference otherwise.
     """
-    kept = plan.indices[0].shape[1]
-    for layer, idx in enumerate(plan.indices):
-        lid = kv_pool.start_layer + layer
-        heads = torch.arange(idx.shape[0])[:, None]  # (Hkv, 1)
-        src_slots = torch.cat([src[idx], tail.expand(idx.shape[0], -1)], dim=1)  # (Hkv, kept + T)
-        for buf in (kv_pool.get_key_buffer(lid), kv_pool.get_value_buffer(lid)):
-            rows = buf[src_slots, heads]  # (Hkv, kept + T, D): a copy
-            buf[dst[None, :], heads] = rows
-    assert dst.numel() == kept + tail.numel()
+    import lkv_kernels
+
+    stacked = plan.stacked()  # (L, Hkv, kept): the server's budgets are uniform
+    layers, heads, kept = stacked.shape
+    tail = torch.arange(plan.prompt_len, plan.prompt_len + tail_len, dtype=torch.int64)
+    keep = torch.cat([stacked, tail.expand(layers, heads, tail_len)], -1)
+    ascending = keep.shape[-1] < 2 or bool((keep[..., 1:] > keep[..., :-1]).all())  # host check
+    ids = range(kv_pool.start_layer, kv_pool.start_layer + layers)
+    k_bufs = [kv_pool.get_key_buffer(i) for i in ids]
+    v_bufs = [kv_pool.get_value_buffer(i) for i in ids]
+    device = k_bufs[0].device
+    keep = keep[None].to(device)
+    dst_slots = None if dst is None else dst.to(device=device, dtype=torch.int64)[None]
+    k0, v0 = k_bufs[0], v_bufs[0]
+    alike = k0.shape == v0.shape and k0.stride() == v0.stride() and k0.dtype == v0.dtype
+    for bufs in [k_bufs + v_bufs] if alike else [k_bufs, v_bufs]:
+        lkv_kernels.compact(bufs, req_to_token, [row], [shared_len], keep, [kept + tail_len],
+                            sorted_keep=ascending, dst_slots=dst_slots)
 
 
 def _lock_shared_prefix(tree_cache, req, shared_len: int):
@@ -87,7 +100,7 @@ def compact_request(proc, req, plan: KeepPlan, shared_len: int, prompt_len: int)
     r2t = proc.req_to_token_pool.req_to_token
     row, kv_len = req.kv.req_pool_idx, req.kv.kv_committed_len
     slots = r2t[row, :kv_len].to(torch.int64).clone()
-    src, tail = slots[shared_len:prompt_len], slots[prompt_len:kv_len]
+    tail = slots[prompt_len:kv_len]
     kept = plan.indices[0].shape[1]
     own = kept + tail.numel()
     new_len = shared_len + own
@@ -101,15 +114,14 @@ def compact_request(proc, req, plan: KeepPlan, shared_len: int, prompt_len: int)
         if dst is None:
             return None
         dst, mode = dst.to(torch.int64), "copy"
-        copy_entries(kv_pool, plan, src, tail, dst)
+        copy_entries(kv_pool, r2t, row, shared_len, plan, tail.numel(), dst)
         r2t[row, shared_len:new_len] = dst.to(r2t.dtype)
         r2t[row, new_len:kv_len] = 0
         if not _lock_shared_prefix(tree, req, shared_len):
             mode = "copy_prompt_locked"  # correct, but the unpruned prompt stays locked
         req.kv.cache_protected_len = shared_len
     else:
-        dst = slots[shared_len:new_len]
-        copy_entries(kv_pool, plan, src, tail, dst)
+        copy_entries(kv_pool, r2t, row, shared_len, plan, tail.numel())
         allocator.free(slots[new_len:kv_len])
         r2t[row, new_len:kv_len] = 0
         mode = "in_place"

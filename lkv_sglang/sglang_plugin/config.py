@@ -16,7 +16,9 @@ from ..core.policies import POLICIES
 
 ENV_CONFIG = "LKV_SGLANG_CONFIG"
 ENV_POLICY, ENV_BUDGET, ENV_LOOKAHEAD = "LKV_EVICTION", "LKV_EVICTION_BUDGET", "LKV_LOOKAHEAD_PATH"
+ENV_LOOKAHEAD_BATCH = "LKV_LOOKAHEAD_BATCH"
 DEFAULT_BUDGET = 128
+DEFAULT_LOOKAHEAD_BATCH = 8  # requests per lookahead pass: scores are (layers, batch, heads, longest prompt)
 
 # Request-level keys read from sampling_params.custom_params (native API and OpenAI extra body).
 KEY_POLICY, KEY_BUDGET = "eviction", "eviction_budget"
@@ -70,16 +72,24 @@ class ServerSettings:
 
     policy: "none" or a served policy; budget: entries kept per layer and KV head;
     lookahead_path: the lookahead checkpoint loaded by the scheduler (None: lookaheadkv
-    cannot be used, by default or per request).
+    cannot be used, by default or per request); lookahead_batch: at most this many requests
+    finishing prefill together share one lookahead pass.
     """
 
     policy: str = "none"
     budget: int = DEFAULT_BUDGET
     lookahead_path: str | None = None
+    lookahead_batch: int = DEFAULT_LOOKAHEAD_BATCH
 
     def __post_init__(self) -> None:
         check_policy(self.policy)
         check_budget(self.budget)
+        if isinstance(self.lookahead_batch, bool) or not isinstance(self.lookahead_batch, int) \
+                or self.lookahead_batch < 1:
+            raise SettingsError(
+                f"--lookahead-batch={self.lookahead_batch!r} is not allowed: the most requests "
+                "scored in one lookahead pass, a positive integer"
+            )
         if self.policy == "lookaheadkv" and not self.lookahead_path:
             raise SettingsError(
                 "--eviction lookaheadkv needs a lookahead checkpoint: pass --lookahead-path PATH "
@@ -95,10 +105,12 @@ class ServerSettings:
         if raw:
             return cls(**json.loads(raw))
         budget = os.environ.get(ENV_BUDGET)
+        batch = os.environ.get(ENV_LOOKAHEAD_BATCH)
         return cls(
             policy=os.environ.get(ENV_POLICY, "none"),
             budget=int(budget) if budget else DEFAULT_BUDGET,
             lookahead_path=os.environ.get(ENV_LOOKAHEAD) or None,
+            lookahead_batch=int(batch) if batch else DEFAULT_LOOKAHEAD_BATCH,
         )
 
 

@@ -9,8 +9,10 @@ already came from the last real prompt token.
 
 Why not a second extend through the scheduler: it would allocate 32 slots per request, need
 input embeddings plus a per-row LoRA inside SGLang's batched forward, and its KV would have to
-be freed again; this pass needs no scheduler state at all. Cost: 32 rows through the layers'
-linear layers plus 32 x N attention per layer (``meta_info.lkv_eviction.eviction_ms``).
+be freed again; this pass needs no scheduler state at all. Cost: 32 rows per request through
+the layers' linear layers plus 32 x N attention per layer (``meta_info.lkv_eviction.eviction_ms``).
+Requests that finish prefill in the same batch go through together: one pass, their rows
+stacked, one scoring launch per layer over the ragged batch (``lkv_kernels.score_layer``).
 
 Supported: Llama-style decoder layers (``self_attn.qkv_proj/o_proj/rotary_emb``,
 ``mlp.gate_up_proj/down_proj``, RMSNorms): Llama, Qwen2. TP > 1 shards the LoRA like the base
@@ -22,7 +24,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from ..core.attention import mean_attention
+from ..core.attention import group_mean, mean_attention
 from ..core.lookahead import LookaheadModule
 
 LAYER_ATTRS = ("self_attn.qkv_proj", "self_attn.o_proj", "self_attn.rotary_emb", "mlp.gate_up_proj", "mlp.down_proj",
@@ -95,7 +97,7 @@ def row_parallel_lora(module: LookaheadModule, layer: int, target: str, x_local:
 
 
 def attend(q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, scale: float, query_start: int) -> torch.Tensor:
-    """Causal GQA attention output: q (Hq, T, D), keys/values (Hkv, K, D) -> (T, Hq * D)."""
+    """Causal GQA attention output in torch: q (Hq, T, D), keys/values (Hkv, K, D) -> (T, Hq * D)."""
     group = q.shape[0] // keys.shape[0]
     k = keys.repeat_interleave(group, 0).float()
     v = values.repeat_interleave(group, 0).float()
@@ -106,28 +108,82 @@ def attend(q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, scale: flo
     return out.transpose(0, 1).reshape(q.shape[1], -1).to(q.dtype)
 
 
+def attend_nhd(q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, scale: float) -> torch.Tensor:
+    """The lookahead rows' attention output: q (T, Hq, D), keys/values (N + T, Hkv, D) -> (T, Hq * D).
+
+    Query t sits at position N + t and sees keys 0 .. N + t. On a GPU with FlashInfer (and
+    ``LKV_KERNELS`` not ``torch``) this is FlashInfer's single-request prefill, whose causal
+    mask aligns the queries with the last keys; elsewhere ``attend``.
+    """
+    import lkv_kernels
+
+    t = q.shape[0]
+    if lkv_kernels.use_flashinfer(q.device) and q.dtype in (torch.float16, torch.bfloat16):
+        from flashinfer.prefill import single_prefill_with_kv_cache
+
+        out = single_prefill_with_kv_cache(q.contiguous(), keys.contiguous(), values.contiguous(), causal=True,
+                                           kv_layout="NHD", sm_scale=scale)
+        return out.reshape(t, -1)
+    return attend(q.transpose(0, 1), keys.transpose(0, 1), values.transpose(0, 1), scale, keys.shape[0] - t)
+
+
+def layer_scores(sb, q: torch.Tensor, k_own: torch.Tensor, k_buffer: torch.Tensor, req_to_token: torch.Tensor,
+                 slots: list[torch.Tensor], scale: float) -> torch.Tensor:
+    """(B, local_kv_heads, max N): one layer's lookahead scores for a batch, GQA groups averaged.
+
+    q (B * T, Hq, D) and k_own (B * T, Hkv, D) are packed request after request; ``slots[b]``:
+    request b's prompt slots. ``lkv_kernels.score_layer`` reads the prompt keys through
+    ``req_to_token`` in one launch for the whole batch (the Triton kernel on a GPU or with
+    ``LKV_KERNELS=triton``, its torch reference otherwise). A KV cache stored in another dtype
+    than the model's (e.g. fp8) is gathered and cast per request instead.
+    """
+    import lkv_kernels
+
+    if k_buffer.dtype == q.dtype:
+        return lkv_kernels.score_layer(sb, q, k_buffer, req_to_token, extra_k=k_own)
+    t = q.shape[0] // len(slots)
+    out = torch.zeros(len(slots), k_own.shape[1], max(s.numel() for s in slots), device=q.device)
+    for b, own in enumerate(slots):
+        rows = slice(b * t, (b + 1) * t)
+        keys = torch.cat([k_buffer[own].to(q.dtype), k_own[rows]]).transpose(0, 1)  # (Hkv, N + T, D)
+        n = own.numel()
+        attn = mean_attention(q[rows].transpose(0, 1), keys, scale, query_start=n, read_len=n)
+        out[b, :, :n] = group_mean(attn, keys.shape[0])
+    return out
+
+
 @torch.no_grad()
-def lookahead_attention(model, module: LookaheadModule, kv_pool, slots: torch.Tensor, prompt_len: int,
-                        tp_rank: int = 0, tp_size: int = 1) -> torch.Tensor:
-    """Mean attention of the lookahead tokens over the prompt keys, per layer and local query head.
+def lookahead_attention(model, module: LookaheadModule, kv_pool, req_to_token: torch.Tensor, rows: list[int],
+                        prompt_lens: list[int], tp_rank: int = 0, tp_size: int = 1) -> list[torch.Tensor]:
+    """Mean attention of the lookahead tokens over the prompt keys, per layer and local KV head,
+    for a batch of requests in one pass (their 32 rows each go through every layer together).
 
     Parameters
     ----------
     model : SGLang's ``*ForCausalLM`` (Llama-style layers).
     module : the lookahead module (embeddings (n_lookahead, hidden), LoRA per layer/target).
-    kv_pool : SGLang's ``MHATokenToKVPool``; ``slots`` (N,) int64: the request's prompt slots.
+    kv_pool : SGLang's ``MHATokenToKVPool``; ``req_to_token[rows[b], :prompt_lens[b]]``: request
+        b's prompt slots (any page size).
 
     Returns
     -------
-    (num_layers, local_q_heads, N) float32.
+    Per request, (num_layers, local_kv_heads, N_b) float32: per KV head, the mean over the
+    lookahead queries and the head's GQA group (what selection ranks).
     """
+    import lkv_kernels
+
+    if len(rows) != len(prompt_lens) or not rows:
+        raise ValueError(f"rows {rows} and prompt_lens {prompt_lens} must be equally long and non-empty")
     layers = model.model.layers
     first = layers[0].self_attn
     dtype = first.qkv_proj.weight.dtype
-    n_look = module.config.n_lookahead
-    h = module.embeddings.detach().to(dtype)  # (T, hidden)
-    positions = torch.arange(prompt_len, prompt_len + n_look, dtype=torch.int64, device=h.device)
+    n_look, batch = module.config.n_lookahead, len(rows)
+    h = module.embeddings.detach().to(dtype).repeat(batch, 1)  # (B * T, hidden), request after request
+    positions = torch.cat([torch.arange(n, n + n_look, dtype=torch.int64) for n in prompt_lens]).to(h.device)
     total_kv = module.config.base_fingerprint.get("num_kv_heads", first.num_kv_heads * tp_size)
+    slots = [req_to_token[r, :n].to(torch.int64) for r, n in zip(rows, prompt_lens, strict=True)]
+    sb = lkv_kernels.score_batch(req_to_token, rows, [n_look] * batch, query_start=prompt_lens,
+                                 read_len=prompt_lens, scale=first.scaling, extra_keys=True)  # checked once
     scores = []
     for idx, layer in enumerate(layers):
         attn, mlp = layer.self_attn, layer.mlp
@@ -141,15 +197,18 @@ def lookahead_attention(model, module: LookaheadModule, kv_pool, slots: torch.Te
         q, k = attn.rotary_emb(positions, q, k)
         hq, hkv, dim = attn.num_heads, attn.num_kv_heads, attn.head_dim
         layer_id = attn.attn.layer_id
-        pk = kv_pool.get_key_buffer(layer_id)[slots].to(dtype)  # (N, Hkv, D)
-        pv = kv_pool.get_value_buffer(layer_id)[slots].to(dtype)
-        keys = torch.cat([pk, k.reshape(n_look, hkv, dim)]).transpose(0, 1)  # (Hkv, N + T, D)
-        values = torch.cat([pv, v.reshape(n_look, hkv, dim)]).transpose(0, 1)
-        qh = q.reshape(n_look, hq, dim).transpose(0, 1)  # (Hq, T, D)
-        scores.append(mean_attention(qh, keys, attn.scaling, query_start=prompt_len, read_len=prompt_len))
+        k_buffer, v_buffer = kv_pool.get_key_buffer(layer_id), kv_pool.get_value_buffer(layer_id)
+        q3, k3, v3 = q.reshape(-1, hq, dim), k.reshape(-1, hkv, dim), v.reshape(-1, hkv, dim)
+        scores.append(layer_scores(sb, q3, k3, k_buffer, req_to_token, slots, attn.scaling))
         if idx == len(layers) - 1:
             break  # the last layer's output is not needed for scores
-        out = attend(qh, keys, values, attn.scaling, prompt_len)
+        outs = []
+        for b, own in enumerate(slots):  # attention output per request: prompts differ in length
+            mine = slice(b * n_look, (b + 1) * n_look)
+            keys = torch.cat([k_buffer[own].to(dtype), k3[mine]])  # (N + T, Hkv, D)
+            values = torch.cat([v_buffer[own].to(dtype), v3[mine]])
+            outs.append(attend_nhd(q3[mine], keys, values, attn.scaling))
+        out = torch.cat(outs)
         o, _ = attn.o_proj(out)
         h = h + o + row_parallel_lora(module, idx, "o_proj", out, tp)
         x = rms_norm(h, layer.post_attention_layernorm)
@@ -161,4 +220,5 @@ def lookahead_attention(model, module: LookaheadModule, kv_pool, slots: torch.Te
         act = F.silu(gate) * up
         d, _ = mlp.down_proj(act)
         h = h + d + row_parallel_lora(module, idx, "down_proj", act, tp)
-    return torch.stack(scores)
+    stacked = torch.stack(scores)  # (L, B, Hkv, max N)
+    return [stacked[:, b, :, :n] for b, n in enumerate(prompt_lens)]

@@ -1,5 +1,12 @@
-"""Radix cache off, and forced retraction: answers and exact accounting. One server per variant,
-one at a time (chunked prefill with the radix cache on is ``test_server_tiny``'s server)."""
+"""Radix cache off, forced retraction, and the Triton kernels: answers and exact accounting. One
+server per variant, one at a time (chunked prefill with the radix cache on and the torch
+references is ``test_server_tiny``'s server).
+
+The ``triton`` variants run the plugin's scoring and compaction through ``lkv_kernels``' Triton
+kernels (``LKV_KERNELS=triton``; Triton's interpreter on this CPU, natively on a GPU) and must
+give the same tokens as the transformers reference, as the torch path does: the copy into fresh
+slots with the radix cache on, and the in-place compaction with it off (there with at most two
+requests per lookahead pass, ``--lookahead-batch 2``)."""
 
 from __future__ import annotations
 
@@ -13,13 +20,20 @@ from lkv_sglang.testing.sglang_server import start_server
 pytestmark = pytest.mark.sglang
 
 BUDGET, NEW = 10, 10
+TRITON = {"LKV_KERNELS": "triton", "TRITON_INTERPRET": "1"}
 VARIANTS = {  # name: (flags, environment)
     "no-radix": (["--disable-radix-cache"], {}),
     "retract": ([], {"SGLANG_TEST_RETRACT": "1", "SGLANG_TEST_RETRACT_INTERVAL": "5"}),
+    "triton": ([], TRITON),
+    "no-radix-triton": (["--disable-radix-cache", "--lookahead-batch", "2"], TRITON),
 }
 
 
-@pytest.fixture(scope="module", params=list(VARIANTS))
+ALL = list(VARIANTS)
+UNRETRACTED = [v for v in VARIANTS if v != "retract"]  # answers are deterministic only there
+
+
+@pytest.fixture(scope="module")
 def variant(request, tiny_llama_dir, tiny_lookahead, tmp_path_factory):
     _, ckpt = tiny_lookahead
     extra, env = VARIANTS[request.param]
@@ -30,13 +44,12 @@ def variant(request, tiny_llama_dir, tiny_lookahead, tmp_path_factory):
     server.stop()
 
 
+@pytest.mark.parametrize("variant", ["retract"], indirect=True)
 def test_retracted_requests_are_repruned_and_release_exactly(variant, tiny_hf, prompts):
     """SGLang retracts running requests every few steps (its test switch); a retracted request
     re-prefills and is pruned again. Its continuation may differ from an unretracted run, so
     only completion and accounting are checked."""
     name, server = variant
-    if name != "retract":
-        pytest.skip("only the retract variant forces retraction")
     rnd = random.Random(21)
     cases = [prompts(rnd, 40 + 7 * i, tiny_hf.config.vocab_size) for i in range(4)]
     start = server.wait_idle()
@@ -49,6 +62,7 @@ def test_retracted_requests_are_repruned_and_release_exactly(variant, tiny_hf, p
     assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
 
 
+@pytest.mark.parametrize("variant", ALL, indirect=True)
 @pytest.mark.parametrize("policy", ["h2o", "snapkv", "lookaheadkv"])
 def test_matches_reference_and_frees_exactly(variant, tiny_hf, tiny_lookahead, prompts, ref, policy):
     name, server = variant
@@ -59,15 +73,17 @@ def test_matches_reference_and_frees_exactly(variant, tiny_hf, tiny_lookahead, p
     assert out["output_ids"] == ref(tiny_hf, ids, policy, BUDGET, NEW, lookahead=module if policy == "lookaheadkv" else None)
     prune = server.events("prune")[-1]
     assert prune["pruned"] and prune["after"]["used"] - start.get("used", 0) == BUDGET
-    assert prune["mode"] == ("in_place" if name == "no-radix" else "copy")
+    assert prune["mode"] == ("in_place" if name.startswith("no-radix") else "copy")
+    assert prune["kernels"] == ("triton" if name.endswith("triton") else "torch")
     if name == "retract":
         assert prune["pruned"]  # outputs may differ only if retracted mid-decode: checked above
     end = server.wait_idle()
     assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
-    if name == "no-radix":
+    if name.startswith("no-radix"):
         assert end["available"] == start["available"]  # every slot back to the allocator
 
 
+@pytest.mark.parametrize("variant", ALL, indirect=True)
 def test_shared_prefix_across_chunks(variant, tiny_hf, prompts, ref, ref_prefix):
     name, server = variant
     rnd = random.Random(9)
@@ -79,10 +95,32 @@ def test_shared_prefix_across_chunks(variant, tiny_hf, prompts, ref, ref_prefix)
     assert a["output_ids"] == ref(tiny_hf, a_ids, "snapkv", BUDGET, NEW)
     b = server.generate(b_ids, NEW, {"eviction": "snapkv"})
     shared = b["meta_info"]["cached_tokens"]
-    if name == "no-radix":
+    if name.startswith("no-radix"):
         assert shared == 0
     else:
         assert shared >= len(doc)
     assert b["output_ids"] == ref_prefix(tiny_hf, b_ids, "snapkv", BUDGET, shared, NEW)
+    end = server.wait_idle()
+    assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+
+
+@pytest.mark.parametrize("variant", UNRETRACTED, indirect=True)
+def test_concurrent_lookaheadkv_requests_share_one_pass(variant, tiny_hf, tiny_lookahead, prompts, ref):
+    """Requests that finish prefill in the same batch go through one lookahead pass (a ragged
+    batch for the scoring kernel); each answer still equals its own single-request reference."""
+    name, server = variant
+    module, _ = tiny_lookahead
+    rnd = random.Random(17)
+    cases = [prompts(rnd, rnd.randint(20, 60), tiny_hf.config.vocab_size) for _ in range(8)]
+    start = server.wait_idle()
+    n_prunes = len(server.events("prune"))
+    with cf.ThreadPoolExecutor(8) as pool:
+        outs = list(pool.map(lambda ids: server.generate(ids, NEW, {"eviction": "lookaheadkv"}), cases))
+    for ids, out in zip(cases, outs, strict=True):
+        assert out["output_ids"] == ref(tiny_hf, ids, "lookaheadkv", BUDGET, NEW, lookahead=module)
+    prunes = server.events("prune")[n_prunes:]
+    assert len(prunes) == 8 and all(p["pruned"] for p in prunes)
+    sizes = [p["lookahead_batch"] for p in prunes]
+    assert 2 <= max(sizes) <= (2 if "--lookahead-batch" in VARIANTS[name][0] else 8), sizes
     end = server.wait_idle()
     assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]

@@ -33,6 +33,12 @@ def test_bad_budget_is_named(budget):
         ServerSettings(policy="snapkv", budget=budget)
 
 
+@pytest.mark.parametrize("batch", [0, -1, True, 1.5])
+def test_bad_lookahead_batch_is_named(batch):
+    with pytest.raises(SettingsError, match=r"--lookahead-batch=.*positive integer"):
+        ServerSettings(policy="snapkv", lookahead_batch=batch)
+
+
 def test_lookaheadkv_needs_a_checkpoint():
     with pytest.raises(SettingsError, match="--lookahead-path"):
         ServerSettings(policy="lookaheadkv")
@@ -52,7 +58,7 @@ def test_request_overrides_and_defaults():
 
 
 def test_settings_round_trip_through_the_environment(monkeypatch):
-    s = ServerSettings(policy="h2o", budget=9)
+    s = ServerSettings(policy="h2o", budget=9, lookahead_batch=3)
     monkeypatch.delenv("LKV_SGLANG_CONFIG", raising=False)
     s.to_env()
     assert ServerSettings.from_env() == s

@@ -66,6 +66,13 @@ def test_unsupported_combinations_are_named(tiny_llama_dir, policy, changes, nee
         assert needle in str(err.value), str(err.value)
 
 
+def test_unknown_kernel_backend_is_named(tiny_llama_dir, monkeypatch):
+    monkeypatch.setenv("LKV_KERNELS", "cuda")
+    args = Namespace(eviction="snapkv", eviction_budget=16, lookahead_path=None)
+    with pytest.raises(SettingsError, match="LKV_KERNELS='cuda' is not one of auto, torch, triton"):
+        settings_from_args(args, sglang_defaults(tiny_llama_dir, disable_overlap_schedule=True))
+
+
 def test_supported_settings_pass(tiny_llama_dir, tiny_lookahead):
     _, ckpt = tiny_lookahead
     args = Namespace(eviction="lookaheadkv", eviction_budget=16, lookahead_path=str(ckpt))
