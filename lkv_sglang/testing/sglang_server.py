@@ -1,7 +1,8 @@
-"""Start a real SGLang server on this CPU (own process group, loopback), talk to it, stop it.
+"""Start a real SGLang server (own process group, loopback), talk to it, stop it.
 
-Used by ``tests/sglang`` and ``benchmarks/serving.py``. The flags follow the tested CPU recipe
-(torch_native attention, fp32, no CUDA graphs, a small fixed KV pool).
+Used by ``tests/sglang`` and ``benchmarks/serving.py``. On the CPU (default) the flags follow the
+tested CPU recipe (torch_native attention, fp32, no CUDA graphs, a small fixed KV pool); with
+``device="cuda"`` they are FlashInfer attention in bfloat16, still without CUDA graphs.
 """
 
 from __future__ import annotations
@@ -30,6 +31,16 @@ CPU_FLAGS = (
     "--mem-fraction-static",
     "0.05",
 )
+GPU_FLAGS = (
+    "--attention-backend",
+    "flashinfer",
+    "--disable-cuda-graph",
+    "--dtype",
+    "bfloat16",
+    "--skip-server-warmup",
+    "--mem-fraction-static",
+    "0.3",
+)
 
 
 def free_port() -> int:
@@ -39,7 +50,11 @@ def free_port() -> int:
 
 
 def server_command(
-    model: str | Path, port: int, extra: list[str], max_total_tokens: int = 4096
+    model: str | Path,
+    port: int,
+    extra: list[str],
+    max_total_tokens: int = 4096,
+    device: str = "cpu",
 ) -> list[str]:
     return [
         sys.executable,
@@ -53,7 +68,7 @@ def server_command(
         str(port),
         "--max-total-tokens",
         str(max_total_tokens),
-        *CPU_FLAGS,
+        *(GPU_FLAGS if device == "cuda" else CPU_FLAGS),
         *extra,
     ]
 
@@ -146,15 +161,20 @@ def start_server(
     timeout: float = 240.0,
     max_total_tokens: int = 4096,
     env: dict | None = None,
+    device: str = "cpu",
 ) -> Server:
-    """Launch and wait until ``/health`` answers; raises with the log's tail if it exits first."""
+    """Launch and wait until ``/health`` answers; raises with the log's tail if it exits first.
+
+    ``device``: ``cpu`` (SGLang's CPU engine) or ``cuda``.
+    """
+    if device not in ("cpu", "cuda"):
+        raise ValueError(f"device {device!r} is not one of cpu, cuda")
     workdir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log, acct = workdir / f"server_{port}.log", workdir / f"accounting_{port}.jsonl"
-    cmd = server_command(model, port, extra, max_total_tokens)
-    full_env = dict(
-        os.environ, SGLANG_USE_CPU_ENGINE="1", LKV_SGLANG_ACCOUNTING_LOG=str(acct), **(env or {})
-    )
+    cmd = server_command(model, port, extra, max_total_tokens, device)
+    engine = {"SGLANG_USE_CPU_ENGINE": "1"} if device == "cpu" else {}
+    full_env = dict(os.environ, **engine, LKV_SGLANG_ACCOUNTING_LOG=str(acct), **(env or {}))
     with open(log, "w") as out:
         proc = subprocess.Popen(
             cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
