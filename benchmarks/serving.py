@@ -76,6 +76,18 @@ def stream_one(server: Server, ids: list[int], new_tokens: int) -> dict:
             "completion_tokens": last.get("meta_info", {}).get("completion_tokens", 0)}
 
 
+def send_burst(server: Server, model: Path, requests: int, prompt_len: int, new_tokens: int,
+               seed: int = 0) -> tuple[list[dict], float]:
+    """``requests`` concurrent streamed requests of distinct random prompts: (per request, wall s)."""
+    rnd = random.Random(seed)
+    vocab = json.loads((model / "config.json").read_text())["vocab_size"]
+    prompts = [[rnd.randrange(6, vocab) for _ in range(prompt_len)] for _ in range(requests)]
+    t0 = time.perf_counter()
+    with cf.ThreadPoolExecutor(requests) as pool:
+        results = list(pool.map(lambda ids: stream_one(server, ids, new_tokens), prompts))
+    return results, time.perf_counter() - t0
+
+
 def run_setting(model: Path, policy: str, args, work: Path, lookahead: str | None) -> dict:
     flags = ["--disable-overlap-schedule", "--decode-log-interval", "1", "--eviction", policy,
              "--eviction-budget", str(args.budget), "--mem-fraction-static", str(args.mem_fraction_static)]
@@ -83,13 +95,7 @@ def run_setting(model: Path, policy: str, args, work: Path, lookahead: str | Non
         flags += ["--lookahead-path", lookahead]
     server = start_server(model, flags, work / policy, max_total_tokens=args.max_total_tokens, timeout=600)
     try:
-        rnd = random.Random(0)
-        vocab = json.loads((model / "config.json").read_text())["vocab_size"]
-        prompts = [[rnd.randrange(6, vocab) for _ in range(args.prompt_len)] for _ in range(args.requests)]
-        t0 = time.perf_counter()
-        with cf.ThreadPoolExecutor(args.requests) as pool:
-            results = list(pool.map(lambda ids: stream_one(server, ids, args.new_tokens), prompts))
-        wall = time.perf_counter() - t0
+        results, wall = send_burst(server, model, args.requests, args.prompt_len, args.new_tokens)
         decode = [(int(r), int(t)) for r, t in RUNNING.findall(server.log.read_text())]
         prunes = server.events("prune")
         held = [p.get("kv_tokens", p["prompt_tokens"]) for p in prunes] or [args.prompt_len] * args.requests
