@@ -19,6 +19,7 @@ from .config import (
     ENV_POLICY,
     ServerSettings,
     SettingsError,
+    env_int,
     flag_choices,
 )
 from .fingerprint import default_lookahead_path, model_fingerprint
@@ -28,6 +29,11 @@ PREFIX = "lkv_sglang"
 
 def add_cli_args(result, parser: argparse.ArgumentParser) -> None:
     """AFTER ``ServerArgs.add_cli_args``: the plugin's flags (defaults from the environment)."""
+    try:
+        budget = env_int(ENV_BUDGET, DEFAULT_BUDGET)
+        lookahead_batch = env_int(ENV_LOOKAHEAD_BATCH, DEFAULT_LOOKAHEAD_BATCH)
+    except SettingsError as e:
+        raise SystemExit(f"{PREFIX}: {e}") from None
     g = parser.add_argument_group("LookaheadKV prompt-KV pruning (lkv_sglang plugin)")
     g.add_argument(
         "--eviction",
@@ -37,7 +43,7 @@ def add_cli_args(result, parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--eviction-budget",
         type=int,
-        default=int(os.environ.get(ENV_BUDGET, DEFAULT_BUDGET)),
+        default=budget,
         help="prompt entries kept per layer and KV head (prompts no longer are untouched)",
     )
     g.add_argument(
@@ -48,7 +54,7 @@ def add_cli_args(result, parser: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--lookahead-batch",
         type=int,
-        default=int(os.environ.get(ENV_LOOKAHEAD_BATCH, DEFAULT_LOOKAHEAD_BATCH)),
+        default=lookahead_batch,
         help="at most this many requests finishing prefill together share one lookahead pass",
     )
 

@@ -57,6 +57,17 @@ def check_policy(name: object, what: str = "--eviction") -> str:
     return name
 
 
+def env_int(name: str, default: int) -> int:
+    """An integer environment variable (``default`` when unset or empty)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r} is not an integer") from None
+
+
 def check_budget(value: object, what: str = "--eviction-budget") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise SettingsError(
@@ -104,13 +115,11 @@ class ServerSettings:
         raw = os.environ.get(ENV_CONFIG)
         if raw:
             return cls(**json.loads(raw))
-        budget = os.environ.get(ENV_BUDGET)
-        batch = os.environ.get(ENV_LOOKAHEAD_BATCH)
         return cls(
             policy=os.environ.get(ENV_POLICY, "none"),
-            budget=int(budget) if budget else DEFAULT_BUDGET,
+            budget=env_int(ENV_BUDGET, DEFAULT_BUDGET),
             lookahead_path=os.environ.get(ENV_LOOKAHEAD) or None,
-            lookahead_batch=int(batch) if batch else DEFAULT_LOOKAHEAD_BATCH,
+            lookahead_batch=env_int(ENV_LOOKAHEAD_BATCH, DEFAULT_LOOKAHEAD_BATCH),
         )
 
 

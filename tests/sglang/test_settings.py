@@ -75,3 +75,21 @@ def test_directory_fingerprint_equals_the_reference_paths(tiny_llama_dir):
 
     model, _ = load_model(str(tiny_llama_dir))
     assert model_fingerprint(tiny_llama_dir) == fingerprint(model)
+
+
+@pytest.mark.parametrize("name", ["LKV_EVICTION_BUDGET", "LKV_LOOKAHEAD_BATCH"])
+def test_non_integer_environment_value_is_named(monkeypatch, name):
+    monkeypatch.delenv("LKV_SGLANG_CONFIG", raising=False)
+    monkeypatch.setenv(name, "many")
+    with pytest.raises(SettingsError, match=f"{name}='many' is not an integer"):
+        ServerSettings.from_env()
+
+
+def test_non_integer_environment_value_stops_the_flags(monkeypatch):
+    import argparse
+
+    from lkv_sglang.sglang_plugin.cli import add_cli_args
+
+    monkeypatch.setenv("LKV_LOOKAHEAD_BATCH", "8x")
+    with pytest.raises(SystemExit, match="lkv_sglang: LKV_LOOKAHEAD_BATCH='8x' is not an integer"):
+        add_cli_args(None, argparse.ArgumentParser())
