@@ -89,7 +89,7 @@ def overhead(doc: dict) -> list[str]:
 
 
 def main() -> None:
-    for name, fn in (("quality", quality), ("overhead", overhead)):
+    for name, fn in (("quality_test24", quality), ("overhead", overhead)):
         doc = load(name)
         if doc:
             print("\n".join(fn(doc)) + "\n")

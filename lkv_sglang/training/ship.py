@@ -50,7 +50,7 @@ def model_card(run: Path, model: str) -> str:
         f"| validation recall@128 | {first.get('val_recall@128', float('nan')):.3f} -> {best['val_recall@128']:.3f} |",
         "",
         "Reproduce: `python -m lkv_sglang.training.dataset` then `python -m lkv_sglang.training.train "
-        "configs/smollm2-135m.json` (see the README). Test-split results: `results/quality.json`.",
+        "configs/smollm2-135m.json` (see the README). Test-split results: `results/quality_test24.json` (`python benchmarks/quality.py --data runs/datasets/lkv-data-v1 --budgets 32 64 128 256 --task-budgets 128 --name quality_test24`).",
     ]
     return "\n".join(lines) + "\n"
 
