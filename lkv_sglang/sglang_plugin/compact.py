@@ -17,6 +17,11 @@ M = P + kept + (L - N). Two ways, by who owns [P, L) after SGLang's post-prefill
   pressure) -- the pruned KV itself is never published;
 * the request (radix cache off, or the request may not be inserted): compacted in place into
   its first slots and the rest freed to the allocator.
+
+With a page size P > 1 the row keeps its page structure (position p sits at offset p % P of
+its page): the shared prefix is whole pages (the radix cache matches whole pages), the copy
+goes to freshly allocated whole pages, and in place only pages wholly past M are freed; the
+last kept page's spare slots stay with the request for its next decoded tokens.
 """
 
 from __future__ import annotations
@@ -69,6 +74,10 @@ def copy_entries(kv_pool, req_to_token: torch.Tensor, row: int, shared_len: int,
                             sorted_keep=ascending, dst_slots=dst_slots)
 
 
+def _round_up(n: int, page: int) -> int:
+    return -(-n // page) * page
+
+
 def _lock_shared_prefix(tree_cache, req, shared_len: int):
     """Move the request's tree lock from the whole prompt back to its shared prefix.
 
@@ -98,6 +107,7 @@ def compact_request(proc, req, plan: KeepPlan, shared_len: int, prompt_len: int)
     allocator, tree = proc.token_to_kv_pool_allocator, proc.tree_cache
     kv_pool = allocator.get_kvcache()
     r2t = proc.req_to_token_pool.req_to_token
+    page = max(int(getattr(allocator, "page_size", 1) or 1), 1)
     row, kv_len = req.kv.req_pool_idx, req.kv.kv_committed_len
     slots = r2t[row, :kv_len].to(torch.int64).clone()
     tail = slots[prompt_len:kv_len]
@@ -105,16 +115,25 @@ def compact_request(proc, req, plan: KeepPlan, shared_len: int, prompt_len: int)
     own = kept + tail.numel()
     new_len = shared_len + own
     tree_owned = req.kv.cache_protected_len > shared_len
+    if shared_len % page:
+        raise RuntimeError(f"shared prefix {shared_len} is not a multiple of the page size {page}")
 
     if tree_owned:
         # The request's lock still covers [0, L): eviction for this alloc cannot take it.
-        if allocator.available_size() < own:
-            allocator.evict_to_free_tokens(tree, own)
-        dst = allocator.alloc(own)
+        # Whole pages: slot k of them lies at offset k % page, as position shared + k must.
+        whole = _round_up(own, page)
+        if allocator.available_size() < whole:
+            allocator.evict_to_free_tokens(tree, whole)
+        dst = allocator.alloc(whole)
         if dst is None:
             return None
-        dst, mode = dst.to(torch.int64), "copy"
+        dst, mode = dst.to(torch.int64)[:own], "copy"
         copy_entries(kv_pool, r2t, row, shared_len, plan, tail.numel(), dst)
+        # What the tree did not take is the request's own: with pages, the prompt's last partial
+        # page (the tree holds whole pages only). Freed now that its entries were copied.
+        tree_end = _round_up(req.kv.cache_protected_len, page)
+        if tree_end < kv_len:
+            allocator.free(slots[tree_end:kv_len])
         r2t[row, shared_len:new_len] = dst.to(r2t.dtype)
         r2t[row, new_len:kv_len] = 0
         if not _lock_shared_prefix(tree, req, shared_len):
@@ -122,7 +141,11 @@ def compact_request(proc, req, plan: KeepPlan, shared_len: int, prompt_len: int)
         req.kv.cache_protected_len = shared_len
     else:
         copy_entries(kv_pool, r2t, row, shared_len, plan, tail.numel())
-        allocator.free(slots[new_len:kv_len])
+        # Only pages wholly past the new length go back; the last kept page's free slots are
+        # where the next decoded tokens go (the allocator continues a partly filled page).
+        first_free = _round_up(new_len, page)
+        if first_free < kv_len:
+            allocator.free(slots[first_free:kv_len])
         r2t[row, new_len:kv_len] = 0
         mode = "in_place"
     req.skip_radix_cache_insert = True  # pruned KV must never be published under plain tokens

@@ -14,12 +14,6 @@ def incompatibilities(server_args) -> list[str]:
             "the overlap scheduler (it prepares the next decode batch before a prefill's result "
             "is processed, i.e. before pruning): pass --disable-overlap-schedule"
         )
-    page = getattr(server_args, "page_size", 1) or 1
-    if page != 1:
-        bad.append(
-            f"--page-size {page} (kept entries are compacted token by token and freed slots "
-            "need not fill whole pages): pass --page-size 1"
-        )
     if getattr(server_args, "enable_mixed_chunk", False):
         bad.append("--enable-mixed-chunk (a prefill chunk sharing a batch with decodes): remove it")
     if getattr(server_args, "speculative_algorithm", None):

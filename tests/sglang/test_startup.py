@@ -54,10 +54,9 @@ def sglang_defaults(model, **changes):
     ("pyramidkv", {"disable_overlap_schedule": True}, ["not served", "snapkv"]),
     ("lookaheadkv", {"disable_overlap_schedule": True}, ["needs a lookahead checkpoint", "--lookahead-path"]),
     ("snapkv", {}, ["overlap scheduler", "--disable-overlap-schedule"]),
-    ("snapkv", {"disable_overlap_schedule": True, "page_size": 16}, ["--page-size 16", "--page-size 1"]),
     ("snapkv", {"disable_overlap_schedule": True, "enable_mixed_chunk": True}, ["--enable-mixed-chunk"]),
     ("snapkv", {"disable_overlap_schedule": True, "speculative_algorithm": "EAGLE"}, ["speculative"]),
-], ids=["pyramidkv", "lookahead-no-ckpt", "overlap", "page-size", "mixed-chunk", "speculative"])
+], ids=["pyramidkv", "lookahead-no-ckpt", "overlap", "mixed-chunk", "speculative"])
 def test_unsupported_combinations_are_named(tiny_llama_dir, policy, changes, needles):
     args = Namespace(eviction=policy, eviction_budget=16, lookahead_path=None)
     with pytest.raises(SettingsError) as err:
@@ -78,6 +77,8 @@ def test_supported_settings_pass(tiny_llama_dir, tiny_lookahead):
     args = Namespace(eviction="lookaheadkv", eviction_budget=16, lookahead_path=str(ckpt))
     settings = settings_from_args(args, sglang_defaults(tiny_llama_dir, disable_overlap_schedule=True))
     assert settings.policy == "lookaheadkv" and settings.lookahead_path == str(ckpt)
+    paged = settings_from_args(args, sglang_defaults(tiny_llama_dir, disable_overlap_schedule=True, page_size=16))
+    assert paged == settings  # pages keep their structure through compaction (test_server_variants)
     off = settings_from_args(Namespace(eviction="none", eviction_budget=16, lookahead_path=None),
                              sglang_defaults(tiny_llama_dir, page_size=16))
     assert off.policy == "none"  # --eviction none: SGLang's defaults stay untouched
