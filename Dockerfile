@@ -50,8 +50,9 @@ EXPOSE 30000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=600s --retries=3 \
     CMD ["python3", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:30000/health', timeout=4)"]
 
-# Pruning needs the non-overlap scheduler and page size 1 (the plugin refuses anything else at
-# start-up with a message naming the flag). Arguments after the image name replace these flags.
+# Pruning needs the non-overlap scheduler (the plugin refuses the overlap scheduler at start-up
+# with a message naming the flag); any page size works. Arguments after the image name replace
+# these flags.
 ENTRYPOINT ["python3", "-m", "sglang.launch_server"]
 CMD ["--model-path", "/models/model", \
      "--eviction", "lookaheadkv", "--eviction-budget", "1024", "--lookahead-path", "/models/lookahead", \
