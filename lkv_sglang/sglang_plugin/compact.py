@@ -110,9 +110,9 @@ def compact_request(proc, req, plan: KeepPlan, shared_len: int, prompt_len: int)
     page = max(int(getattr(allocator, "page_size", 1) or 1), 1)
     row, kv_len = req.kv.req_pool_idx, req.kv.kv_committed_len
     slots = r2t[row, :kv_len].to(torch.int64).clone()
-    tail = slots[prompt_len:kv_len]
+    tail_len = kv_len - prompt_len  # re-prefilled after a retraction, kept whole
     kept = plan.indices[0].shape[1]
-    own = kept + tail.numel()
+    own = kept + tail_len
     new_len = shared_len + own
     tree_owned = req.kv.cache_protected_len > shared_len
     if shared_len % page:
@@ -128,7 +128,7 @@ def compact_request(proc, req, plan: KeepPlan, shared_len: int, prompt_len: int)
         if dst is None:
             return None
         dst, mode = dst.to(torch.int64)[:own], "copy"
-        copy_entries(kv_pool, r2t, row, shared_len, plan, tail.numel(), dst)
+        copy_entries(kv_pool, r2t, row, shared_len, plan, tail_len, dst)
         # What the tree did not take is the request's own: with pages, the prompt's last partial
         # page (the tree holds whole pages only). Freed now that its entries were copied.
         tree_end = _round_up(req.kv.cache_protected_len, page)
@@ -140,7 +140,7 @@ def compact_request(proc, req, plan: KeepPlan, shared_len: int, prompt_len: int)
             mode = "copy_prompt_locked"  # correct, but the unpruned prompt stays locked
         req.kv.cache_protected_len = shared_len
     else:
-        copy_entries(kv_pool, r2t, row, shared_len, plan, tail.numel())
+        copy_entries(kv_pool, r2t, row, shared_len, plan, tail_len)
         # Only pages wholly past the new length go back; the last kept page's free slots are
         # where the next decoded tokens go (the allocator continues a partly filled page).
         first_free = _round_up(new_len, page)

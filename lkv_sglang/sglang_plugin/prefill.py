@@ -36,6 +36,11 @@ def uses_lookahead(state: PruneState) -> bool:
     return policy_for(state.settings.policy).query_source is QuerySource.LOOKAHEAD
 
 
+def own_prompt_exceeds_budget(req, state: PruneState) -> bool:
+    """Whether the prompt past the shared prefix is longer than the budget (else nothing to prune)."""
+    return len(req.origin_input_ids) - (state.shared_len or 0) > state.settings.budget
+
+
 def lookahead_scores(proc, items: list[tuple[object, PruneState]]) -> dict[int, tuple[torch.Tensor, int]]:
     """Lookahead passes (``--lookahead-batch`` requests each) for every request in ``items`` that
     will be pruned with lookaheadkv.
@@ -43,8 +48,7 @@ def lookahead_scores(proc, items: list[tuple[object, PruneState]]) -> dict[int, 
     Returns id(req) -> ((num_layers, local_kv_heads, N), requests in its pass). Raises if a pass
     fails (the callers' requests then keep their full KV).
     """
-    wanted = [(req, st) for req, st in items
-              if uses_lookahead(st) and len(req.origin_input_ids) - (st.shared_len or 0) > st.settings.budget]
+    wanted = [(req, st) for req, st in items if uses_lookahead(st) and own_prompt_exceeds_budget(req, st)]
     if not wanted:
         return {}
     from sglang.srt.runtime_context import get_parallel
@@ -137,7 +141,7 @@ def prune_request(proc, batch, i: int, req, state: PruneState, lookahead: torch.
         summary["lookahead_batch"] = pass_batch  # requests scored together in one pass
     before = pool_counts(proc)
     result, kept = None, prompt_len - shared
-    if prompt_len - shared > state.settings.budget:
+    if own_prompt_exceeds_budget(req, state):
         try:
             if pass_error is not None and uses_lookahead(state):
                 raise RuntimeError(f"the lookahead pass failed: {pass_error}")
