@@ -33,9 +33,13 @@ def burst(model: Path, batch: int, args, work: Path, lookahead: str, seed: int) 
              "--chunked-prefill-size", str(args.requests * args.prompt_len),
              "--max-prefill-tokens", str(args.requests * args.prompt_len)]  # fmt: skip
     total = args.requests * (args.prompt_len + args.new_tokens) + 1024
-    server = start_server(model, flags, work / f"batch{batch}_{seed}", max_total_tokens=total, timeout=600)
+    server = start_server(
+        model, flags, work / f"batch{batch}_{seed}", max_total_tokens=total, timeout=600
+    )
     try:
-        results, wall = send_burst(server, model, args.requests, args.prompt_len, args.new_tokens, seed)
+        results, wall = send_burst(
+            server, model, args.requests, args.prompt_len, args.new_tokens, seed
+        )
         prunes = server.events("prune")
         if len(prunes) != args.requests or not all(p["pruned"] for p in prunes):
             raise RuntimeError(f"expected {args.requests} pruned requests, got {prunes}")
@@ -76,7 +80,9 @@ def main() -> None:
         rows = runs[b]
         figures[f"lookahead_batch={b}"] = {
             "eviction_ms_sum_mean": round(statistics.mean(x["eviction_ms_sum"] for x in rows), 1),
-            "eviction_ms_per_request_mean": round(statistics.mean(x["eviction_ms_mean"] for x in rows), 1),
+            "eviction_ms_per_request_mean": round(
+                statistics.mean(x["eviction_ms_mean"] for x in rows), 1
+            ),
             "pass_sizes_seen": sorted({s for x in rows for s, _ in x["pass_sizes"]}),
             "ttft_mean_s": round(statistics.mean(x["ttft_mean_s"] for x in rows), 3),
             "wall_s_mean": round(statistics.mean(x["wall_s"] for x in rows), 2),

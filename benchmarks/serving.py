@@ -58,10 +58,16 @@ def lookahead_checkpoint(model: Path, work: Path) -> tuple[str, str]:
 
 
 def stream_one(server: Server, ids: list[int], new_tokens: int) -> dict:
-    body = {"input_ids": ids, "stream": True,
-            "sampling_params": {"max_new_tokens": new_tokens, "temperature": 0, "ignore_eos": True}}
-    req = urllib.request.Request(server.url + "/generate", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
+    body = {
+        "input_ids": ids,
+        "stream": True,
+        "sampling_params": {"max_new_tokens": new_tokens, "temperature": 0, "ignore_eos": True},
+    }
+    req = urllib.request.Request(
+        server.url + "/generate",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     t0 = time.perf_counter()
     ttft, last = None, {}
     with urllib.request.urlopen(req, timeout=1800) as resp:
@@ -72,12 +78,16 @@ def stream_one(server: Server, ids: list[int], new_tokens: int) -> dict:
             if ttft is None:
                 ttft = time.perf_counter() - t0
             last = json.loads(line[5:])
-    return {"ttft_s": ttft, "latency_s": time.perf_counter() - t0,
-            "completion_tokens": last.get("meta_info", {}).get("completion_tokens", 0)}
+    return {
+        "ttft_s": ttft,
+        "latency_s": time.perf_counter() - t0,
+        "completion_tokens": last.get("meta_info", {}).get("completion_tokens", 0),
+    }
 
 
-def send_burst(server: Server, model: Path, requests: int, prompt_len: int, new_tokens: int,
-               seed: int = 0) -> tuple[list[dict], float]:
+def send_burst(
+    server: Server, model: Path, requests: int, prompt_len: int, new_tokens: int, seed: int = 0
+) -> tuple[list[dict], float]:
     """``requests`` concurrent streamed requests of distinct random prompts: (per request, wall s)."""
     rnd = random.Random(seed)
     vocab = json.loads((model / "config.json").read_text())["vocab_size"]
@@ -89,26 +99,45 @@ def send_burst(server: Server, model: Path, requests: int, prompt_len: int, new_
 
 
 def run_setting(model: Path, policy: str, args, work: Path, lookahead: str | None) -> dict:
-    flags = ["--disable-overlap-schedule", "--decode-log-interval", "1", "--eviction", policy,
-             "--eviction-budget", str(args.budget), "--mem-fraction-static", str(args.mem_fraction_static)]
+    flags = [
+        "--disable-overlap-schedule",
+        "--decode-log-interval",
+        "1",
+        "--eviction",
+        policy,
+        "--eviction-budget",
+        str(args.budget),
+        "--mem-fraction-static",
+        str(args.mem_fraction_static),
+    ]
     if lookahead and policy == "lookaheadkv":
         flags += ["--lookahead-path", lookahead]
-    server = start_server(model, flags, work / policy, max_total_tokens=args.max_total_tokens, timeout=600)
+    server = start_server(
+        model, flags, work / policy, max_total_tokens=args.max_total_tokens, timeout=600
+    )
     try:
         results, wall = send_burst(server, model, args.requests, args.prompt_len, args.new_tokens)
         decode = [(int(r), int(t)) for r, t in RUNNING.findall(server.log.read_text())]
         prunes = server.events("prune")
-        held = [p.get("kv_tokens", p["prompt_tokens"]) for p in prunes] or [args.prompt_len] * args.requests
+        held = [p.get("kv_tokens", p["prompt_tokens"]) for p in prunes] or [
+            args.prompt_len
+        ] * args.requests
         return {
             "policy": policy,
             "requests_running_at_once_max": max((r for r, _ in decode), default=0),
-            "requests_running_at_once_mean": round(statistics.mean(r for r, _ in decode), 2) if decode else 0,
-            "throughput_tokens_per_s": round(sum(r["completion_tokens"] for r in results) / wall, 2),
+            "requests_running_at_once_mean": round(statistics.mean(r for r, _ in decode), 2)
+            if decode
+            else 0,
+            "throughput_tokens_per_s": round(
+                sum(r["completion_tokens"] for r in results) / wall, 2
+            ),
             "ttft_mean_s": round(statistics.mean(r["ttft_s"] for r in results), 3),
             "ttft_p50_s": round(statistics.median(r["ttft_s"] for r in results), 3),
             "latency_mean_s": round(statistics.mean(r["latency_s"] for r in results), 3),
             "kv_tokens_held_per_request_after_prefill": round(statistics.mean(held), 1),
-            "eviction_ms_mean": round(statistics.mean(p["eviction_ms"] for p in prunes), 2) if prunes else 0.0,
+            "eviction_ms_mean": round(statistics.mean(p["eviction_ms"] for p in prunes), 2)
+            if prunes
+            else 0.0,
             "wall_s": round(wall, 2),
         }
     finally:
@@ -124,29 +153,45 @@ def main() -> None:
     ap.add_argument("--prompt-len", type=int, default=300)
     ap.add_argument("--new-tokens", type=int, default=64)
     ap.add_argument("--requests", type=int, default=16)
-    ap.add_argument("--mem-fraction-static", type=float, default=0.05,
-                    help="SGLang's; raise it when the weights leave no room on a busy machine")
+    ap.add_argument(
+        "--mem-fraction-static",
+        type=float,
+        default=0.05,
+        help="SGLang's; raise it when the weights leave no room on a busy machine",
+    )
     ap.add_argument("--out", default="results/serving.json")
-    ap.add_argument("--workdir", default=None, help="keep server and accounting logs here (default: a temp dir)")
+    ap.add_argument(
+        "--workdir", default=None, help="keep server and accounting logs here (default: a temp dir)"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(args.workdir or tmp)
         model = model_dir(args.model, work)
         policies = args.policies.split(",")
-        lookahead, lookahead_kind = lookahead_checkpoint(model, work) if "lookaheadkv" in policies else (None, None)
+        lookahead, lookahead_kind = (
+            lookahead_checkpoint(model, work) if "lookaheadkv" in policies else (None, None)
+        )
         rows = [run_setting(model, p, args, work, lookahead) for p in policies]
     base = next((r for r in rows if r["policy"] == "none"), None)
     for r in rows:
         r["ttft_ratio_to_none"] = round(r["ttft_mean_s"] / base["ttft_mean_s"], 3) if base else None
     out = {
         "note": "the machine is shared with other jobs: absolute times are noisy; the running-at-once "
-                "and KV figures come from SGLang's own accounting and do not depend on load",
+        "and KV figures come from SGLang's own accounting and do not depend on load",
         "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "machine": {"platform": platform.platform(), "processor": platform.processor() or platform.machine(),
-                    "cpus": __import__("os").cpu_count(), "torch": version("torch"), "sglang": version("sglang"),
-                    "device": "cpu (torch_native attention, fp32, no CUDA graphs, overlap scheduler off)"},
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "cpus": __import__("os").cpu_count(),
+            "torch": version("torch"),
+            "sglang": version("sglang"),
+            "device": "cpu (torch_native attention, fp32, no CUDA graphs, overlap scheduler off)",
+        },
         "model": args.model,
-        "settings": {k: getattr(args, k) for k in ("budget", "max_total_tokens", "prompt_len", "new_tokens", "requests")},
+        "settings": {
+            k: getattr(args, k)
+            for k in ("budget", "max_total_tokens", "prompt_len", "new_tokens", "requests")
+        },
         "lookahead_checkpoint": lookahead_kind,
         "figures": rows,
     }

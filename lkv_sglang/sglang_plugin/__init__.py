@@ -30,7 +30,8 @@ def register() -> None:
     if installed != SGLANG_VERSION:
         logging.getLogger(__name__).warning(
             "lkv_sglang's SGLang plugin was written against sglang %s; this is %s (run tests/sglang/test_seams.py)",
-            SGLANG_VERSION, installed,
+            SGLANG_VERSION,
+            installed,
         )
     for seam in SEAMS:
         HookRegistry.register(seam.target, handler_of(seam), HookType[seam.kind])

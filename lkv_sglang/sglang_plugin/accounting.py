@@ -22,7 +22,11 @@ def pool_counts(owner) -> dict:
     total = CONTEXT.max_total_tokens
     available = int(owner.token_to_kv_pool_allocator.available_size())
     evictable = int(owner.tree_cache.evictable_size())
-    return {"available": available, "evictable": evictable, "used": int(total) - available - evictable}
+    return {
+        "available": available,
+        "evictable": evictable,
+        "used": int(total) - available - evictable,
+    }
 
 
 def log_event(event: str, **fields) -> None:

@@ -65,8 +65,12 @@ def settings_from_args(args: argparse.Namespace, server_args) -> ServerSettings:
     path = getattr(args, "lookahead_path", None)
     if path is None and policy == "lookaheadkv":
         path = default_lookahead_path(server_args.model_path)
-    settings = ServerSettings(policy, getattr(args, "eviction_budget", DEFAULT_BUDGET), path,
-                              getattr(args, "lookahead_batch", DEFAULT_LOOKAHEAD_BATCH))
+    settings = ServerSettings(
+        policy,
+        getattr(args, "eviction_budget", DEFAULT_BUDGET),
+        path,
+        getattr(args, "lookahead_batch", DEFAULT_LOOKAHEAD_BATCH),
+    )
     check_kernel_backend()
     if settings.lookahead_path:
         check_lookahead_checkpoint(settings.lookahead_path, server_args.model_path)

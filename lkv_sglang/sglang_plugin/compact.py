@@ -44,8 +44,15 @@ class Compaction:
     mode: str  # "copy" (tree kept the unpruned prompt) or "in_place"
 
 
-def copy_entries(kv_pool, req_to_token: torch.Tensor, row: int, shared_len: int, plan: KeepPlan,
-                 tail_len: int, dst: torch.Tensor | None = None) -> None:
+def copy_entries(
+    kv_pool,
+    req_to_token: torch.Tensor,
+    row: int,
+    shared_len: int,
+    plan: KeepPlan,
+    tail_len: int,
+    dst: torch.Tensor | None = None,
+) -> None:
     """Write each layer's and head's kept entries, then the ``tail_len`` tail, in every layer.
 
     Logical positions are relative to ``shared_len`` in ``req_to_token[row]``: plan indices
@@ -70,8 +77,16 @@ def copy_entries(kv_pool, req_to_token: torch.Tensor, row: int, shared_len: int,
     k0, v0 = k_bufs[0], v_bufs[0]
     alike = k0.shape == v0.shape and k0.stride() == v0.stride() and k0.dtype == v0.dtype
     for bufs in [k_bufs + v_bufs] if alike else [k_bufs, v_bufs]:
-        lkv_kernels.compact(bufs, req_to_token, [row], [shared_len], keep, [kept + tail_len],
-                            sorted_keep=ascending, dst_slots=dst_slots)
+        lkv_kernels.compact(
+            bufs,
+            req_to_token,
+            [row],
+            [shared_len],
+            keep,
+            [kept + tail_len],
+            sorted_keep=ascending,
+            dst_slots=dst_slots,
+        )
 
 
 def _round_up(n: int, page: int) -> int:
@@ -98,7 +113,9 @@ def _lock_shared_prefix(tree_cache, req, shared_len: int):
     return True
 
 
-def compact_request(proc, req, plan: KeepPlan, shared_len: int, prompt_len: int) -> Compaction | None:
+def compact_request(
+    proc, req, plan: KeepPlan, shared_len: int, prompt_len: int
+) -> Compaction | None:
     """Compact ``req``'s own prompt KV to ``plan`` (indices relative to position ``shared_len``).
 
     ``proc``: SGLang's batch-result processor (allocator, pools, tree, model worker). Returns None when nothing changed

@@ -17,11 +17,17 @@ def incompatibilities(server_args) -> list[str]:
     if getattr(server_args, "enable_mixed_chunk", False):
         bad.append("--enable-mixed-chunk (a prefill chunk sharing a batch with decodes): remove it")
     if getattr(server_args, "speculative_algorithm", None):
-        bad.append("speculative decoding (draft KV is not pruned with the target's): remove --speculative-algorithm")
+        bad.append(
+            "speculative decoding (draft KV is not pruned with the target's): remove --speculative-algorithm"
+        )
     if (getattr(server_args, "pp_size", 1) or 1) > 1:
-        bad.append("pipeline parallelism (the lookahead pass runs every layer on one rank): use --pp-size 1")
+        bad.append(
+            "pipeline parallelism (the lookahead pass runs every layer on one rank): use --pp-size 1"
+        )
     if getattr(server_args, "enable_hierarchical_cache", False):
         bad.append("--enable-hierarchical-cache (host copies of a request's KV): remove it")
     if getattr(server_args, "disaggregation_mode", "null") not in (None, "null"):
-        bad.append("prefill/decode disaggregation (the KV transfer sends unpruned lengths): remove it")
+        bad.append(
+            "prefill/decode disaggregation (the KV transfer sends unpruned lengths): remove it"
+        )
     return bad

@@ -18,7 +18,9 @@ ENV_CONFIG = "LKV_SGLANG_CONFIG"
 ENV_POLICY, ENV_BUDGET, ENV_LOOKAHEAD = "LKV_EVICTION", "LKV_EVICTION_BUDGET", "LKV_LOOKAHEAD_PATH"
 ENV_LOOKAHEAD_BATCH = "LKV_LOOKAHEAD_BATCH"
 DEFAULT_BUDGET = 128
-DEFAULT_LOOKAHEAD_BATCH = 8  # requests per lookahead pass: scores are (layers, batch, heads, longest prompt)
+DEFAULT_LOOKAHEAD_BATCH = (
+    8  # requests per lookahead pass: scores are (layers, batch, heads, longest prompt)
+)
 
 # Request-level keys read from sampling_params.custom_params (native API and OpenAI extra body).
 KEY_POLICY, KEY_BUDGET = "eviction", "eviction_budget"
@@ -49,7 +51,9 @@ class SettingsError(ValueError):
 
 def check_policy(name: object, what: str = "--eviction") -> str:
     if not isinstance(name, str) or name not in flag_choices():
-        raise SettingsError(f"{what}={name!r} is not a known policy; known: {', '.join(flag_choices())}")
+        raise SettingsError(
+            f"{what}={name!r} is not a known policy; known: {', '.join(flag_choices())}"
+        )
     if name in REFUSED:
         raise SettingsError(
             f"{what}={name!r} is not served: {REFUSED[name]}; served: {', '.join(served_policies())}"
@@ -95,8 +99,11 @@ class ServerSettings:
     def __post_init__(self) -> None:
         check_policy(self.policy)
         check_budget(self.budget)
-        if isinstance(self.lookahead_batch, bool) or not isinstance(self.lookahead_batch, int) \
-                or self.lookahead_batch < 1:
+        if (
+            isinstance(self.lookahead_batch, bool)
+            or not isinstance(self.lookahead_batch, int)
+            or self.lookahead_batch < 1
+        ):
             raise SettingsError(
                 f"--lookahead-batch={self.lookahead_batch!r} is not allowed: the most requests "
                 "scored in one lookahead pass, a positive integer"

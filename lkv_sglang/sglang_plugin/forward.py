@@ -55,9 +55,11 @@ class CapturePlan:
     kv_pool: object
 
     def matches(self, forward_batch) -> bool:
-        return (forward_batch.forward_mode.is_extend()
-                and tuple(forward_batch.extend_prefix_lens_cpu or ()) == self.prefix_lens
-                and tuple(forward_batch.extend_seq_lens_cpu or ()) == self.extend_lens)
+        return (
+            forward_batch.forward_mode.is_extend()
+            and tuple(forward_batch.extend_prefix_lens_cpu or ()) == self.prefix_lens
+            and tuple(forward_batch.extend_seq_lens_cpu or ()) == self.extend_lens
+        )
 
 
 _PLAN: CapturePlan | None = None  # the forward in flight (one forward at a time per process)
@@ -86,12 +88,27 @@ def capture_plan(batch, forward_batch, model_runner) -> CapturePlan | None:
             n = len(req.origin_input_ids)
             lo, hi = max(observed_positions(state, n), prefix), min(n, prefix + ext)
             if hi > lo:
-                rows.append(CaptureRow(state, int(req.kv.req_pool_idx), start + lo - prefix, hi - lo, lo, prefix + ext, n))
+                rows.append(
+                    CaptureRow(
+                        state,
+                        int(req.kv.req_pool_idx),
+                        start + lo - prefix,
+                        hi - lo,
+                        lo,
+                        prefix + ext,
+                        n,
+                    )
+                )
         start += ext
     if not rows:
         return None
-    return CapturePlan(tuple(prefix_lens), tuple(extend_lens), tuple(rows), model_runner.req_to_token_pool.req_to_token,
-                       model_runner.token_to_kv_pool)
+    return CapturePlan(
+        tuple(prefix_lens),
+        tuple(extend_lens),
+        tuple(rows),
+        model_runner.req_to_token_pool.req_to_token,
+        model_runner.token_to_kv_pool,
+    )
 
 
 def after_forward_batch_init(ret, cls, batch, model_runner, *args, **kwargs):
@@ -104,8 +121,12 @@ def after_forward_batch_init(ret, cls, batch, model_runner, *args, **kwargs):
         offsets = [s.position_offset if (s := state_of(r)) is not None else 0 for r in batch.reqs]
         if any(offsets):
             if len(offsets) != ret.positions.shape[0]:
-                raise RuntimeError(f"lkv_sglang: {ret.positions.shape[0]} decode rows for {len(offsets)} requests")
-            ret.positions = ret.positions + torch.tensor(offsets, dtype=ret.positions.dtype, device=ret.positions.device)
+                raise RuntimeError(
+                    f"lkv_sglang: {ret.positions.shape[0]} decode rows for {len(offsets)} requests"
+                )
+            ret.positions = ret.positions + torch.tensor(
+                offsets, dtype=ret.positions.dtype, device=ret.positions.device
+            )
     elif ret.forward_mode.is_extend():
         _PLAN = capture_plan(batch, ret, model_runner)
     return ret

@@ -27,8 +27,15 @@ import torch.nn.functional as F
 from ..core.attention import group_mean, mean_attention
 from ..core.lookahead import LookaheadModule
 
-LAYER_ATTRS = ("self_attn.qkv_proj", "self_attn.o_proj", "self_attn.rotary_emb", "mlp.gate_up_proj", "mlp.down_proj",
-               "input_layernorm", "post_attention_layernorm")
+LAYER_ATTRS = (
+    "self_attn.qkv_proj",
+    "self_attn.o_proj",
+    "self_attn.rotary_emb",
+    "mlp.gate_up_proj",
+    "mlp.down_proj",
+    "input_layernorm",
+    "post_attention_layernorm",
+)
 
 
 def unsupported_reason(model) -> str | None:
@@ -84,7 +91,9 @@ def lora(module: LookaheadModule, layer: int, target: str, x: torch.Tensor) -> t
     return module.lora_delta(layer, target, x)
 
 
-def row_parallel_lora(module: LookaheadModule, layer: int, target: str, x_local: torch.Tensor, tp: TPSlices) -> torch.Tensor:
+def row_parallel_lora(
+    module: LookaheadModule, layer: int, target: str, x_local: torch.Tensor, tp: TPSlices
+) -> torch.Tensor:
     """LoRA of a row-parallel projection from this rank's input columns (all-reduced)."""
     if not module.has_lora(layer, target):
         return torch.zeros((), dtype=x_local.dtype, device=x_local.device)
@@ -96,19 +105,25 @@ def row_parallel_lora(module: LookaheadModule, layer: int, target: str, x_local:
     return (low @ b.t() * module.config.scaling).to(x_local.dtype)
 
 
-def attend(q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, scale: float, query_start: int) -> torch.Tensor:
+def attend(
+    q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, scale: float, query_start: int
+) -> torch.Tensor:
     """Causal GQA attention output in torch: q (Hq, T, D), keys/values (Hkv, K, D) -> (T, Hq * D)."""
     group = q.shape[0] // keys.shape[0]
     k = keys.repeat_interleave(group, 0).float()
     v = values.repeat_interleave(group, 0).float()
     logits = q.float() @ k.transpose(1, 2) * scale
     q_pos = query_start + torch.arange(q.shape[1], device=q.device)
-    logits.masked_fill_(torch.arange(k.shape[1], device=q.device)[None, :] > q_pos[:, None], float("-inf"))
+    logits.masked_fill_(
+        torch.arange(k.shape[1], device=q.device)[None, :] > q_pos[:, None], float("-inf")
+    )
     out = logits.softmax(-1) @ v  # (Hq, T, D)
     return out.transpose(0, 1).reshape(q.shape[1], -1).to(q.dtype)
 
 
-def attend_nhd(q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, scale: float) -> torch.Tensor:
+def attend_nhd(
+    q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, scale: float
+) -> torch.Tensor:
     """The lookahead rows' attention output: q (T, Hq, D), keys/values (N + T, Hkv, D) -> (T, Hq * D).
 
     Query t sits at position N + t and sees keys 0 .. N + t. On a GPU with FlashInfer (and
@@ -121,14 +136,29 @@ def attend_nhd(q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, scale:
     if lkv_kernels.use_flashinfer(q.device) and q.dtype in (torch.float16, torch.bfloat16):
         from flashinfer.prefill import single_prefill_with_kv_cache
 
-        out = single_prefill_with_kv_cache(q.contiguous(), keys.contiguous(), values.contiguous(), causal=True,
-                                           kv_layout="NHD", sm_scale=scale)
+        out = single_prefill_with_kv_cache(
+            q.contiguous(),
+            keys.contiguous(),
+            values.contiguous(),
+            causal=True,
+            kv_layout="NHD",
+            sm_scale=scale,
+        )
         return out.reshape(t, -1)
-    return attend(q.transpose(0, 1), keys.transpose(0, 1), values.transpose(0, 1), scale, keys.shape[0] - t)
+    return attend(
+        q.transpose(0, 1), keys.transpose(0, 1), values.transpose(0, 1), scale, keys.shape[0] - t
+    )
 
 
-def layer_scores(sb, q: torch.Tensor, k_own: torch.Tensor, k_buffer: torch.Tensor, req_to_token: torch.Tensor,
-                 slots: list[torch.Tensor], scale: float) -> torch.Tensor:
+def layer_scores(
+    sb,
+    q: torch.Tensor,
+    k_own: torch.Tensor,
+    k_buffer: torch.Tensor,
+    req_to_token: torch.Tensor,
+    slots: list[torch.Tensor],
+    scale: float,
+) -> torch.Tensor:
     """(B, local_kv_heads, max N): one layer's lookahead scores for a batch, GQA groups averaged.
 
     q (B * T, Hq, D) and k_own (B * T, Hkv, D) are packed request after request; ``slots[b]``:
@@ -145,7 +175,9 @@ def layer_scores(sb, q: torch.Tensor, k_own: torch.Tensor, k_buffer: torch.Tenso
     out = torch.zeros(len(slots), k_own.shape[1], max(s.numel() for s in slots), device=q.device)
     for b, own in enumerate(slots):
         rows = slice(b * t, (b + 1) * t)
-        keys = torch.cat([k_buffer[own].to(q.dtype), k_own[rows]]).transpose(0, 1)  # (Hkv, N + T, D)
+        keys = torch.cat([k_buffer[own].to(q.dtype), k_own[rows]]).transpose(
+            0, 1
+        )  # (Hkv, N + T, D)
         n = own.numel()
         attn = mean_attention(q[rows].transpose(0, 1), keys, scale, query_start=n, read_len=n)
         out[b, :, :n] = group_mean(attn, keys.shape[0])
@@ -153,8 +185,16 @@ def layer_scores(sb, q: torch.Tensor, k_own: torch.Tensor, k_buffer: torch.Tenso
 
 
 @torch.no_grad()
-def lookahead_attention(model, module: LookaheadModule, kv_pool, req_to_token: torch.Tensor, rows: list[int],
-                        prompt_lens: list[int], tp_rank: int = 0, tp_size: int = 1) -> list[torch.Tensor]:
+def lookahead_attention(
+    model,
+    module: LookaheadModule,
+    kv_pool,
+    req_to_token: torch.Tensor,
+    rows: list[int],
+    prompt_lens: list[int],
+    tp_rank: int = 0,
+    tp_size: int = 1,
+) -> list[torch.Tensor]:
     """Mean attention of the lookahead tokens over the prompt keys, per layer and local KV head,
     for a batch of requests in one pass (their 32 rows each go through every layer together).
 
@@ -173,17 +213,30 @@ def lookahead_attention(model, module: LookaheadModule, kv_pool, req_to_token: t
     import lkv_kernels
 
     if len(rows) != len(prompt_lens) or not rows:
-        raise ValueError(f"rows {rows} and prompt_lens {prompt_lens} must be equally long and non-empty")
+        raise ValueError(
+            f"rows {rows} and prompt_lens {prompt_lens} must be equally long and non-empty"
+        )
     layers = model.model.layers
     first = layers[0].self_attn
     dtype = first.qkv_proj.weight.dtype
     n_look, batch = module.config.n_lookahead, len(rows)
-    h = module.embeddings.detach().to(dtype).repeat(batch, 1)  # (B * T, hidden), request after request
-    positions = torch.cat([torch.arange(n, n + n_look, dtype=torch.int64) for n in prompt_lens]).to(h.device)
+    h = (
+        module.embeddings.detach().to(dtype).repeat(batch, 1)
+    )  # (B * T, hidden), request after request
+    positions = torch.cat([torch.arange(n, n + n_look, dtype=torch.int64) for n in prompt_lens]).to(
+        h.device
+    )
     total_kv = module.config.base_fingerprint.get("num_kv_heads", first.num_kv_heads * tp_size)
     slots = [req_to_token[r, :n].to(torch.int64) for r, n in zip(rows, prompt_lens, strict=True)]
-    sb = lkv_kernels.score_batch(req_to_token, rows, [n_look] * batch, query_start=prompt_lens,
-                                 read_len=prompt_lens, scale=first.scaling, extra_keys=True)  # checked once
+    sb = lkv_kernels.score_batch(
+        req_to_token,
+        rows,
+        [n_look] * batch,
+        query_start=prompt_lens,
+        read_len=prompt_lens,
+        scale=first.scaling,
+        extra_keys=True,
+    )  # checked once
     scores = []
     for idx, layer in enumerate(layers):
         attn, mlp = layer.self_attn, layer.mlp

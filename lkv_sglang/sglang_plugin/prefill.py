@@ -41,14 +41,18 @@ def own_prompt_exceeds_budget(req, state: PruneState) -> bool:
     return len(req.origin_input_ids) - (state.shared_len or 0) > state.settings.budget
 
 
-def lookahead_scores(proc, items: list[tuple[object, PruneState]]) -> dict[int, tuple[torch.Tensor, int]]:
+def lookahead_scores(
+    proc, items: list[tuple[object, PruneState]]
+) -> dict[int, tuple[torch.Tensor, int]]:
     """Lookahead passes (``--lookahead-batch`` requests each) for every request in ``items`` that
     will be pruned with lookaheadkv.
 
     Returns id(req) -> ((num_layers, local_kv_heads, N), requests in its pass). Raises if a pass
     fails (the callers' requests then keep their full KV).
     """
-    wanted = [(req, st) for req, st in items if uses_lookahead(st) and own_prompt_exceeds_budget(req, st)]
+    wanted = [
+        (req, st) for req, st in items if uses_lookahead(st) and own_prompt_exceeds_budget(req, st)
+    ]
     if not wanted:
         return {}
     from sglang.srt.runtime_context import get_parallel
@@ -60,17 +64,23 @@ def lookahead_scores(proc, items: list[tuple[object, PruneState]]) -> dict[int, 
     out = {}
     for start in range(0, len(wanted), step):
         part = wanted[start : start + step]
-        scores = lookahead_attention(proc.model_worker.model_runner.model, CONTEXT.lookahead,
-                                     proc.token_to_kv_pool_allocator.get_kvcache(),
-                                     proc.req_to_token_pool.req_to_token,
-                                     [req.kv.req_pool_idx for req, _ in part],
-                                     [len(req.origin_input_ids) for req, _ in part],
-                                     tp_rank=par.tp_rank, tp_size=par.tp_size)
+        scores = lookahead_attention(
+            proc.model_worker.model_runner.model,
+            CONTEXT.lookahead,
+            proc.token_to_kv_pool_allocator.get_kvcache(),
+            proc.req_to_token_pool.req_to_token,
+            [req.kv.req_pool_idx for req, _ in part],
+            [len(req.origin_input_ids) for req, _ in part],
+            tp_rank=par.tp_rank,
+            tp_size=par.tp_size,
+        )
         out.update({id(req): (s, len(part)) for (req, _), s in zip(part, scores, strict=True)})
     return out
 
 
-def observed_attention(proc, state: PruneState, lookahead: torch.Tensor | None) -> torch.Tensor | None:
+def observed_attention(
+    proc, state: PruneState, lookahead: torch.Tensor | None
+) -> torch.Tensor | None:
     """(num_layers, heads, N) for the request's policy, or None (position-only).
 
     heads: the local query heads (prompt-window policies) or KV heads (lookaheadkv: ``lookahead``,
@@ -81,18 +91,28 @@ def observed_attention(proc, state: PruneState, lookahead: torch.Tensor | None) 
         missing = [lid for lid in layer_ids(kv_pool) if lid not in state.attn_sum]
         if missing:
             raise RuntimeError(f"lkv_sglang: no prompt attention was observed for layers {missing}")
-        return torch.stack([state.attn_sum[lid] / state.attn_rows[lid] for lid in layer_ids(kv_pool)])
+        return torch.stack(
+            [state.attn_sum[lid] / state.attn_rows[lid] for lid in layer_ids(kv_pool)]
+        )
     if source is QuerySource.LOOKAHEAD:
         if lookahead is None:
             raise RuntimeError("lkv_sglang: the lookahead pass gave no scores for this request")
         return lookahead
     if source is QuerySource.NONE:
         return None
-    raise RuntimeError(f"lkv_sglang: policy {state.settings.policy!r} scores with {source.value}, not served")
+    raise RuntimeError(
+        f"lkv_sglang: policy {state.settings.policy!r} scores with {source.value}, not served"
+    )
 
 
-def keep_plan(proc, req, state: PruneState, shared_len: int, prompt_len: int,
-              lookahead: torch.Tensor | None = None) -> KeepPlan:
+def keep_plan(
+    proc,
+    req,
+    state: PruneState,
+    shared_len: int,
+    prompt_len: int,
+    lookahead: torch.Tensor | None = None,
+) -> KeepPlan:
     """The core's selection over the request's own prompt part [shared_len, N)."""
     kv_pool = proc.token_to_kv_pool_allocator.get_kvcache()
     attn = observed_attention(proc, state, lookahead)
@@ -103,8 +123,10 @@ def keep_plan(proc, req, state: PruneState, shared_len: int, prompt_len: int,
     plan = policy_for(state.settings.policy).select(obs, state.settings.budget)
     dump = os.environ.get(ENV_DUMP)
     if dump:  # debugging aid: what was scored and kept, per request
-        torch.save({"attention": attn, "indices": plan.indices, "shared": shared_len},
-                   os.path.join(dump, f"{req.rid}.pt"))
+        torch.save(
+            {"attention": attn, "indices": plan.indices, "shared": shared_len},
+            os.path.join(dump, f"{req.rid}.pt"),
+        )
     return plan
 
 
@@ -128,15 +150,30 @@ def set_batch_len(batch, i: int, new_len: int) -> None:
     batch.seq_lens_sum = None
 
 
-def prune_request(proc, batch, i: int, req, state: PruneState, lookahead: torch.Tensor | None = None,
-                  shared_ms: float = 0.0, pass_batch: int = 0, pass_error: str | None = None) -> None:
+def prune_request(
+    proc,
+    batch,
+    i: int,
+    req,
+    state: PruneState,
+    lookahead: torch.Tensor | None = None,
+    shared_ms: float = 0.0,
+    pass_batch: int = 0,
+    pass_error: str | None = None,
+) -> None:
     """Select and compact one request. ``lookahead``: its scores from the lookahead pass over
     ``pass_batch`` requests, which took ``shared_ms`` per request, or failed with ``pass_error``."""
     t0 = time.perf_counter()
     prompt_len, shared = len(req.origin_input_ids), state.shared_len or 0
-    summary = {"policy": state.settings.policy, "budget": state.settings.budget,
-               "prompt_tokens": prompt_len, "cached_prefix_tokens": shared, "kept_tokens": prompt_len,
-               "pruned": False, "eviction_ms": 0.0}
+    summary = {
+        "policy": state.settings.policy,
+        "budget": state.settings.budget,
+        "prompt_tokens": prompt_len,
+        "cached_prefix_tokens": shared,
+        "kept_tokens": prompt_len,
+        "pruned": False,
+        "eviction_ms": 0.0,
+    }
     if lookahead is not None:
         summary["lookahead_batch"] = pass_batch  # requests scored together in one pass
     before = pool_counts(proc)
@@ -159,7 +196,9 @@ def prune_request(proc, batch, i: int, req, state: PruneState, lookahead: torch.
         state.pruned = True
         state.position_offset = result.released  # logical length - KV length, for RoPE
         note_freed()
-        summary.update(kept_tokens=shared + kept, pruned=True, mode=result.mode, kv_tokens=result.kv_len)
+        summary.update(
+            kept_tokens=shared + kept, pruned=True, mode=result.mode, kv_tokens=result.kv_len
+        )
     state.attn_sum.clear()
     state.attn_rows.clear()
     summary["eviction_ms"] = round((time.perf_counter() - t0) * 1000 + shared_ms, 3)
@@ -196,8 +235,20 @@ def around_prefill_result(original, proc, batch, result):
     except Exception as e:  # nothing has changed yet: those requests are served unpruned
         logger.exception("lkv_sglang: the lookahead pass over %d requests failed", len(live))
         scores, pass_error = {}, f"{type(e).__name__}: {e}"
-    share = (time.perf_counter() - t0) * 1000 / max(len(scores), 1)  # each request's part of the passes
+    share = (
+        (time.perf_counter() - t0) * 1000 / max(len(scores), 1)
+    )  # each request's part of the passes
     for i, req, state in live:
         mine, pass_batch = scores.get(id(req), (None, 0))
-        prune_request(proc, batch, i, req, state, mine, share if mine is not None else 0.0, pass_batch, pass_error)
+        prune_request(
+            proc,
+            batch,
+            i,
+            req,
+            state,
+            mine,
+            share if mine is not None else 0.0,
+            pass_batch,
+            pass_error,
+        )
     return out

@@ -15,7 +15,9 @@ def server_settings() -> ServerSettings:
 
 
 def overrides(custom_params: object) -> bool:
-    return isinstance(custom_params, dict) and (KEY_POLICY in custom_params or KEY_BUDGET in custom_params)
+    return isinstance(custom_params, dict) and (
+        KEY_POLICY in custom_params or KEY_BUDGET in custom_params
+    )
 
 
 def after_sampling_params_verify(result, sampling_params, *args, **kwargs) -> None:

@@ -19,7 +19,9 @@ def scheduler_problems(sched) -> list[str]:
         bad.append("the overlap scheduler: pass --disable-overlap-schedule")
     pool = type(sched.token_to_kv_pool_allocator.get_kvcache()).__name__
     if pool not in SUPPORTED_POOLS:
-        bad.append(f"KV pool {pool} (supported: {', '.join(SUPPORTED_POOLS)}: plain multi-head attention models)")
+        bad.append(
+            f"KV pool {pool} (supported: {', '.join(SUPPORTED_POOLS)}: plain multi-head attention models)"
+        )
     return bad
 
 
@@ -33,7 +35,9 @@ def load_lookahead(sched, path: str):
     reason = unsupported_reason(model)
     if reason:
         raise RuntimeError(f"lkv_sglang: lookaheadkv cannot run on this model: {reason}")
-    module = LookaheadModule.load(path, expect_fingerprint=model_fingerprint(sched.server_args.model_path))
+    module = LookaheadModule.load(
+        path, expect_fingerprint=model_fingerprint(sched.server_args.model_path)
+    )
     weight = model.model.layers[0].self_attn.qkv_proj.weight
     return module.to(weight.device).eval()
 
@@ -47,6 +51,8 @@ def after_scheduler_init(result, sched, *args, **kwargs) -> None:
         return
     bad = scheduler_problems(sched)
     if bad:
-        raise RuntimeError(f"lkv_sglang: --eviction {settings.policy} cannot run with: " + "; ".join(bad))
+        raise RuntimeError(
+            f"lkv_sglang: --eviction {settings.policy} cannot run with: " + "; ".join(bad)
+        )
     if settings.lookahead_path:
         CONTEXT.lookahead = load_lookahead(sched, settings.lookahead_path)

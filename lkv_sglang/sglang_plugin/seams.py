@@ -14,7 +14,9 @@ SGLANG_VERSION = "0.5.23"  # the version every target below was read from
 SERVER_ARGS = "sglang.srt.server_args.ServerArgs"
 SCHEDULER = "sglang.srt.managers.scheduler.Scheduler"
 REQ = "sglang.srt.managers.schedule_batch.Req"
-BATCH_RESULT = "sglang.srt.managers.scheduler_components.batch_result_processor.SchedulerBatchResultProcessor"
+BATCH_RESULT = (
+    "sglang.srt.managers.scheduler_components.batch_result_processor.SchedulerBatchResultProcessor"
+)
 FORWARD_BATCH = "sglang.srt.model_executor.forward_batch_info.ForwardBatch"
 RADIX_ATTENTION = "sglang.srt.layers.radix_attention.RadixAttention"
 OUTPUT_STREAMER = "sglang.srt.managers.scheduler_components.output_streamer.SchedulerOutputStreamer"
@@ -32,31 +34,78 @@ class Seam(NamedTuple):
 
 
 SEAMS: tuple[Seam, ...] = (
-    Seam(f"{SERVER_ARGS}.add_cli_args", "AFTER", "cli:add_cli_args",
-         "add --eviction, --eviction-budget, --lookahead-path"),
-    Seam(f"{SERVER_ARGS}.from_cli_args", "AFTER", "cli:from_cli_args",
-         "validate the flags at start-up; carry them to the subprocesses"),
-    Seam(f"{SCHEDULER}.__init__", "AFTER", "scheduler:after_scheduler_init",
-         "refuse unsupported server settings; load the lookahead module"),
-    Seam(f"{SCHEDULER}.get_next_batch_to_run", "BEFORE", "admission:before_next_batch",
-         "reopen admission (batch_is_full) after pruning freed memory"),
-    Seam(f"{SCHEDULER}.on_idle", "AFTER", "accounting:after_on_idle",
-         "log SGLang's free/evictable token counts when idle (accounting log)"),
-    Seam(f"{SAMPLING_PARAMS}.verify", "AFTER", "requests:after_sampling_params_verify",
-         "reject a bad per-request override with a 400"),
-    Seam(f"{REQ}.__init__", "AFTER", "requests:after_req_init",
-         "resolve the request's policy/budget (server default or override)"),
-    Seam(f"{REQ}.reset_for_retract", "AFTER", "requests:after_reset_for_retract",
-         "a retracted request re-prefills with logical positions and is pruned again"),
-    Seam(f"{FORWARD_BATCH}.init_new", "AFTER", "forward:after_forward_batch_init",
-         "decode: logical RoPE positions; extend: which query rows to observe"),
-    Seam(f"{RADIX_ATTENTION}.forward", "AFTER", "forward:after_radix_attention",
-         "observe prompt queries' attention over the request's keys (snapkv, h2o, ...)"),
-    Seam(f"{BATCH_RESULT}.process_batch_result_prefill", "AROUND", "prefill:around_prefill_result",
-         "after the last prefill chunk: score, select, compact, free"),
-    Seam(f"{OUTPUT_STREAMER}.is_request_level_customized_info_key", "AROUND",
-         "meta:around_request_level_key",
-         "report the eviction summary once per request in meta_info"),
+    Seam(
+        f"{SERVER_ARGS}.add_cli_args",
+        "AFTER",
+        "cli:add_cli_args",
+        "add --eviction, --eviction-budget, --lookahead-path",
+    ),
+    Seam(
+        f"{SERVER_ARGS}.from_cli_args",
+        "AFTER",
+        "cli:from_cli_args",
+        "validate the flags at start-up; carry them to the subprocesses",
+    ),
+    Seam(
+        f"{SCHEDULER}.__init__",
+        "AFTER",
+        "scheduler:after_scheduler_init",
+        "refuse unsupported server settings; load the lookahead module",
+    ),
+    Seam(
+        f"{SCHEDULER}.get_next_batch_to_run",
+        "BEFORE",
+        "admission:before_next_batch",
+        "reopen admission (batch_is_full) after pruning freed memory",
+    ),
+    Seam(
+        f"{SCHEDULER}.on_idle",
+        "AFTER",
+        "accounting:after_on_idle",
+        "log SGLang's free/evictable token counts when idle (accounting log)",
+    ),
+    Seam(
+        f"{SAMPLING_PARAMS}.verify",
+        "AFTER",
+        "requests:after_sampling_params_verify",
+        "reject a bad per-request override with a 400",
+    ),
+    Seam(
+        f"{REQ}.__init__",
+        "AFTER",
+        "requests:after_req_init",
+        "resolve the request's policy/budget (server default or override)",
+    ),
+    Seam(
+        f"{REQ}.reset_for_retract",
+        "AFTER",
+        "requests:after_reset_for_retract",
+        "a retracted request re-prefills with logical positions and is pruned again",
+    ),
+    Seam(
+        f"{FORWARD_BATCH}.init_new",
+        "AFTER",
+        "forward:after_forward_batch_init",
+        "decode: logical RoPE positions; extend: which query rows to observe",
+    ),
+    Seam(
+        f"{RADIX_ATTENTION}.forward",
+        "AFTER",
+        "forward:after_radix_attention",
+        "observe prompt queries' attention over the request's keys (snapkv, h2o, ...)",
+    ),
+    Seam(
+        f"{BATCH_RESULT}.process_batch_result_prefill",
+        "AROUND",
+        "prefill:around_prefill_result",
+        "after the last prefill chunk: score, select, compact, free",
+    ),
+    Seam(
+        f"{OUTPUT_STREAMER}.is_request_level_customized_info_key",
+        "AROUND",
+        "meta:around_request_level_key",
+        "report the eviction summary once per request in meta_info",
+    ),
 )
 
 # SGLang APIs the handlers call (not patched); checked by the same test.

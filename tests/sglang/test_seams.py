@@ -18,7 +18,11 @@ def test_installed_sglang_is_the_pinned_version():
     assert version("sglang") == SGLANG_VERSION
 
 
-@pytest.mark.parametrize("seam", SEAMS, ids=[s.target.rsplit(".", 2)[-2] + "." + s.target.rsplit(".", 1)[-1] for s in SEAMS])
+@pytest.mark.parametrize(
+    "seam",
+    SEAMS,
+    ids=[s.target.rsplit(".", 2)[-2] + "." + s.target.rsplit(".", 1)[-1] for s in SEAMS],
+)
 def test_seam_target_resolves_and_is_callable(seam):
     owner, attr = seam.target.rsplit(".", 1)
     obj = pkgutil.resolve_name(owner)

@@ -41,8 +41,12 @@ def smol_lookahead(smol, tmp_path_factory, lookahead_factory):
 def server(server_factory, smol, smol_lookahead):
     path, _, _ = smol
     _, ckpt = smol_lookahead
-    return server_factory(path, ["--eviction", "snapkv", "--eviction-budget", str(BUDGET),
-                                 "--lookahead-path", str(ckpt)], timeout=600, max_total_tokens=8192)
+    return server_factory(
+        path,
+        ["--eviction", "snapkv", "--eviction-budget", str(BUDGET), "--lookahead-path", str(ckpt)],
+        timeout=600,
+        max_total_tokens=8192,
+    )
 
 
 @pytest.mark.parametrize("policy", ["snapkv", "lookaheadkv"])
@@ -58,7 +62,15 @@ def test_default_model_matches_reference(server, smol, smol_lookahead, ref_prefi
     out = server.generate(ids, NEW, {"eviction": policy})
     shared = out["meta_info"]["cached_tokens"]
     assert shared < len(ids) - BUDGET, "the own suffix must be longer than the budget"
-    expected = ref_prefix(model, ids, policy, BUDGET, shared, NEW, lookahead=module if policy == "lookaheadkv" else None)
+    expected = ref_prefix(
+        model,
+        ids,
+        policy,
+        BUDGET,
+        shared,
+        NEW,
+        lookahead=module if policy == "lookaheadkv" else None,
+    )
     assert out["output_ids"] == expected
     prune = server.events("prune")[-1]
     assert prune["pruned"] and prune["after"]["used"] - start.get("used", 0) == shared + BUDGET

@@ -23,8 +23,17 @@ def qwen2(tiny_qwen2_dir, tmp_path_factory, lookahead_factory):
 @pytest.fixture(scope="module")
 def server(server_factory, tiny_qwen2_dir, qwen2):
     _, _, ckpt = qwen2
-    return server_factory(tiny_qwen2_dir, ["--eviction", "lookaheadkv", "--eviction-budget", str(BUDGET),
-                                           "--lookahead-path", str(ckpt)])
+    return server_factory(
+        tiny_qwen2_dir,
+        [
+            "--eviction",
+            "lookaheadkv",
+            "--eviction-budget",
+            str(BUDGET),
+            "--lookahead-path",
+            str(ckpt),
+        ],
+    )
 
 
 @pytest.mark.parametrize("policy", ["lookaheadkv", "snapkv", "h2o"])
@@ -33,5 +42,7 @@ def test_qwen2_matches_reference(server, qwen2, prompts, ref, policy):
     ids = prompts(random.Random(2), 50, model.config.vocab_size)
     out = server.generate(ids, NEW, {"eviction": policy})
     assert out["meta_info"]["cached_tokens"] == 0
-    assert out["output_ids"] == ref(model, ids, policy, BUDGET, NEW, lookahead=module if policy == "lookaheadkv" else None)
+    assert out["output_ids"] == ref(
+        model, ids, policy, BUDGET, NEW, lookahead=module if policy == "lookaheadkv" else None
+    )
     assert server.events("prune")[-1]["pruned"]

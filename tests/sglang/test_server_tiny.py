@@ -25,8 +25,19 @@ POLICIES = ["snapkv", "snapkv_nopool", "streamingllm", "h2o", "random", "lookahe
 @pytest.fixture(scope="module")
 def server(server_factory, tiny_llama_dir, tiny_lookahead):
     _, ckpt = tiny_lookahead
-    return server_factory(tiny_llama_dir, ["--eviction", "snapkv", "--eviction-budget", str(BUDGET),
-                                           "--lookahead-path", str(ckpt), "--chunked-prefill-size", "32"])
+    return server_factory(
+        tiny_llama_dir,
+        [
+            "--eviction",
+            "snapkv",
+            "--eviction-budget",
+            str(BUDGET),
+            "--lookahead-path",
+            str(ckpt),
+            "--chunked-prefill-size",
+            "32",
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +66,16 @@ def test_budget_at_least_prompt_changes_nothing(server, vocab, prompts):
 
 
 @pytest.mark.parametrize("policy", POLICIES)
-def test_pruned_output_equals_reference_path(server, vocab, tiny_hf, tiny_lookahead, policy, prompts, ref):
+def test_pruned_output_equals_reference_path(
+    server, vocab, tiny_hf, tiny_lookahead, policy, prompts, ref
+):
     module, _ = tiny_lookahead
     rnd = random.Random(hash(policy) % 1000)
     ids = prompts(rnd, 48, vocab)
     got = ask(server, ids, policy=policy)
-    expected = ref(tiny_hf, ids, policy, BUDGET, NEW, lookahead=module if policy == "lookaheadkv" else None)
+    expected = ref(
+        tiny_hf, ids, policy, BUDGET, NEW, lookahead=module if policy == "lookaheadkv" else None
+    )
     full = ref(tiny_hf, ids, "full", BUDGET, NEW)
     assert got["output_ids"] == expected
     info = got["meta_info"]["lkv_eviction"][0]
@@ -68,7 +83,9 @@ def test_pruned_output_equals_reference_path(server, vocab, tiny_hf, tiny_lookah
     assert info["eviction_ms"] >= 0
     assert got["output_ids"][0] == full[0]  # the first token comes from the unpruned prefill
     if policy in ("snapkv", "lookaheadkv"):
-        assert expected != full, "the tiny model should notice pruning; otherwise this test proves little"
+        assert expected != full, (
+            "the tiny model should notice pruning; otherwise this test proves little"
+        )
 
 
 def test_pool_holds_budget_after_prefill_and_returns_everything(server, vocab, prompts):
@@ -80,10 +97,15 @@ def test_pool_holds_budget_after_prefill_and_returns_everything(server, vocab, p
     assert prune["before"]["used"] - start.get("used", 0) == 60  # the full prompt after prefill
     assert prune["after"]["used"] - start.get("used", 0) == BUDGET  # only the kept entries
     end = server.wait_idle()
-    assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    assert (
+        end["used"] == 0
+        and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    )
 
 
-def test_shared_prefix_hits_radix_cache_and_both_answers_are_right(server, vocab, tiny_hf, prompts, ref, ref_prefix):
+def test_shared_prefix_hits_radix_cache_and_both_answers_are_right(
+    server, vocab, tiny_hf, prompts, ref, ref_prefix
+):
     rnd = random.Random(11)
     doc = prompts(rnd, 40, vocab)
     a_ids, b_ids = doc + prompts(rnd, 36, vocab), doc + prompts(rnd, 36, vocab)
@@ -92,7 +114,9 @@ def test_shared_prefix_hits_radix_cache_and_both_answers_are_right(server, vocab
     assert a["output_ids"] == ref(tiny_hf, a_ids, "snapkv", BUDGET, NEW)
     b = ask(server, b_ids, policy="snapkv")
     shared = b["meta_info"]["cached_tokens"]
-    assert shared >= len(doc), "the unpruned prompt of the first request must stay in the radix cache"
+    assert shared >= len(doc), (
+        "the unpruned prompt of the first request must stay in the radix cache"
+    )
     info = b["meta_info"]["lkv_eviction"][0]
     assert info["cached_prefix_tokens"] == shared and info["kept_tokens"] == shared + BUDGET
     assert b["output_ids"] == ref_prefix(tiny_hf, b_ids, "snapkv", BUDGET, shared, NEW)
@@ -100,22 +124,38 @@ def test_shared_prefix_hits_radix_cache_and_both_answers_are_right(server, vocab
 
 def test_sixteen_concurrent_requests_mixed_lengths(server, vocab, tiny_hf, prompts, ref):
     rnd = random.Random(3)
-    cases = [(prompts(rnd, rnd.choice([6, 10, 25, 40, 64]), vocab), rnd.choice(["snapkv", "streamingllm", None]))
-             for _ in range(16)]
+    cases = [
+        (
+            prompts(rnd, rnd.choice([6, 10, 25, 40, 64]), vocab),
+            rnd.choice(["snapkv", "streamingllm", None]),
+        )
+        for _ in range(16)
+    ]
     start = server.wait_idle()
     with cf.ThreadPoolExecutor(16) as pool:
         outs = list(pool.map(lambda c: ask(server, c[0], policy=c[1]), cases))
     for (ids, policy), out in zip(cases, outs, strict=True):
         assert out["output_ids"] == ref(tiny_hf, ids, policy or "snapkv", BUDGET, NEW)
     end = server.wait_idle()
-    assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    assert (
+        end["used"] == 0
+        and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    )
 
 
 def test_openai_chat_completions_with_override(server):
-    body = {"model": "x", "messages": [{"role": "user", "content": "the quick brown fox " * 10}],
-            "max_tokens": 8, "temperature": 0, "custom_params": {"eviction": "streamingllm", "eviction_budget": 8}}
-    req = urllib.request.Request(server.url + "/v1/chat/completions", data=json.dumps(body).encode(),
-                                 headers={"Content-Type": "application/json"})
+    body = {
+        "model": "x",
+        "messages": [{"role": "user", "content": "the quick brown fox " * 10}],
+        "max_tokens": 8,
+        "temperature": 0,
+        "custom_params": {"eviction": "streamingllm", "eviction_budget": 8},
+    }
+    req = urllib.request.Request(
+        server.url + "/v1/chat/completions",
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json"},
+    )
     with urllib.request.urlopen(req, timeout=120) as r:
         out = json.loads(r.read())
     assert out["choices"][0]["message"]["content"] is not None
@@ -123,15 +163,23 @@ def test_openai_chat_completions_with_override(server):
     assert prune["policy"] == "streamingllm" and prune["budget"] == 8 and prune["pruned"]
 
 
-@pytest.mark.parametrize("params, needle", [
-    ({"eviction": "nope"}, "not a known policy"),
-    ({"eviction_budget": 0}, "positive integer"),
-    ({"eviction_budget": "12"}, "positive integer"),
-    ({"eviction": "pyramidkv"}, "not served"),
-])
+@pytest.mark.parametrize(
+    "params, needle",
+    [
+        ({"eviction": "nope"}, "not a known policy"),
+        ({"eviction_budget": 0}, "positive integer"),
+        ({"eviction_budget": "12"}, "positive integer"),
+        ({"eviction": "pyramidkv"}, "not served"),
+    ],
+)
 def test_bad_request_value_is_400_and_server_stays_up(server, vocab, params, needle):
-    status, body = server.post("/generate", {"input_ids": [7, 8, 9] * 5,
-                                             "sampling_params": {"max_new_tokens": 2, "custom_params": params}})
+    status, body = server.post(
+        "/generate",
+        {
+            "input_ids": [7, 8, 9] * 5,
+            "sampling_params": {"max_new_tokens": 2, "custom_params": params},
+        },
+    )
     assert status == 400, body
     assert needle in json.dumps(body)
     assert len(ask(server, [7, 8, 9] * 5, new=2)["output_ids"]) == 2
@@ -144,8 +192,11 @@ def test_aborted_pruned_requests_free_exactly_what_they_own(server, vocab, promp
     rids = [f"abort-me-{i}" for i in range(3)]
 
     def long_request(rid):
-        body = {"rid": rid, "input_ids": prompts(rnd, 50, vocab),
-                "sampling_params": {"max_new_tokens": 600, "temperature": 0, "ignore_eos": True}}
+        body = {
+            "rid": rid,
+            "input_ids": prompts(rnd, 50, vocab),
+            "sampling_params": {"max_new_tokens": 600, "temperature": 0, "ignore_eos": True},
+        }
         return server.post("/generate", body, timeout=300)
 
     with cf.ThreadPoolExecutor(3) as pool:
@@ -156,8 +207,13 @@ def test_aborted_pruned_requests_free_exactly_what_they_own(server, vocab, promp
         for rid in rids:
             assert server.post("/abort_request", {"rid": rid})[0] == 200
         statuses = [f.result()[0] for f in futures]
-    assert len(server.events("prune")) >= n_prunes + 3 and all(e["pruned"] for e in server.events("prune")[-3:])
+    assert len(server.events("prune")) >= n_prunes + 3 and all(
+        e["pruned"] for e in server.events("prune")[-3:]
+    )
     assert all(s in (200, 400, 499, 500, 503) for s in statuses), statuses  # aborted, not hung
     end = server.wait_idle()
-    assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    assert (
+        end["used"] == 0
+        and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    )
     assert len(ask(server, [7, 8, 9] * 5, new=2)["output_ids"]) == 2

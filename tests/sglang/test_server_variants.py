@@ -49,8 +49,16 @@ UNRETRACTED = [v for v in VARIANTS if v != "retract"]  # answers are determinist
 def variant(request, tiny_llama_dir, tiny_lookahead, tmp_path_factory):
     _, ckpt = tiny_lookahead
     extra, env = VARIANTS[request.param]
-    flags = ["--disable-overlap-schedule", "--eviction", "h2o", "--eviction-budget", str(BUDGET),
-             "--lookahead-path", str(ckpt), *extra]
+    flags = [
+        "--disable-overlap-schedule",
+        "--eviction",
+        "h2o",
+        "--eviction-budget",
+        str(BUDGET),
+        "--lookahead-path",
+        str(ckpt),
+        *extra,
+    ]
     server = start_server(tiny_llama_dir, flags, tmp_path_factory.mktemp(request.param), env=env)
     yield request.param, server
     server.stop()
@@ -71,26 +79,38 @@ def test_retracted_requests_are_repruned_and_release_exactly(variant, tiny_hf, p
     assert all(len(o["output_ids"]) == 30 for o in outs)
     assert len(server.events("prune")) > n_prunes + 4, "expected re-prefills after retraction"
     end = server.wait_idle()
-    assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    assert (
+        end["used"] == 0
+        and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    )
 
 
 @pytest.mark.parametrize("variant", ALL, indirect=True)
 @pytest.mark.parametrize("policy", ["h2o", "snapkv", "lookaheadkv"])
-def test_matches_reference_and_frees_exactly(variant, tiny_hf, tiny_lookahead, prompts, ref, policy):
+def test_matches_reference_and_frees_exactly(
+    variant, tiny_hf, tiny_lookahead, prompts, ref, policy
+):
     name, server = variant
     module, _ = tiny_lookahead
     ids = prompts(random.Random(5), 70, tiny_hf.config.vocab_size)
     start = server.wait_idle()
     out = server.generate(ids, NEW, {"eviction": policy})
-    assert out["output_ids"] == ref(tiny_hf, ids, policy, BUDGET, NEW, lookahead=module if policy == "lookaheadkv" else None)
+    assert out["output_ids"] == ref(
+        tiny_hf, ids, policy, BUDGET, NEW, lookahead=module if policy == "lookaheadkv" else None
+    )
     prune = server.events("prune")[-1]
-    assert prune["pruned"] and prune["after"]["used"] - start.get("used", 0) == whole_pages(BUDGET, page_of(name))
+    assert prune["pruned"] and prune["after"]["used"] - start.get("used", 0) == whole_pages(
+        BUDGET, page_of(name)
+    )
     assert prune["mode"] == ("in_place" if name.startswith("no-radix") else "copy")
     assert prune["kernels"] == ("triton" if name.endswith("triton") else "torch")
     if name == "retract":
         assert prune["pruned"]  # outputs may differ only if retracted mid-decode: checked above
     end = server.wait_idle()
-    assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    assert (
+        end["used"] == 0
+        and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    )
     if name.startswith("no-radix"):
         assert end["available"] == start["available"]  # every slot back to the allocator
 
@@ -110,14 +130,21 @@ def test_shared_prefix_across_chunks(variant, tiny_hf, prompts, ref, ref_prefix)
     if name.startswith("no-radix"):
         assert shared == 0
     else:
-        assert shared >= len(doc) // page_of(name) * page_of(name)  # the radix cache matches whole pages
+        assert shared >= len(doc) // page_of(name) * page_of(
+            name
+        )  # the radix cache matches whole pages
     assert b["output_ids"] == ref_prefix(tiny_hf, b_ids, "snapkv", BUDGET, shared, NEW)
     end = server.wait_idle()
-    assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    assert (
+        end["used"] == 0
+        and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    )
 
 
 @pytest.mark.parametrize("variant", UNRETRACTED, indirect=True)
-def test_concurrent_lookaheadkv_requests_share_one_pass(variant, tiny_hf, tiny_lookahead, prompts, ref):
+def test_concurrent_lookaheadkv_requests_share_one_pass(
+    variant, tiny_hf, tiny_lookahead, prompts, ref
+):
     """Requests that finish prefill in the same batch go through one lookahead pass (a ragged
     batch for the scoring kernel); each answer still equals its own single-request reference."""
     name, server = variant
@@ -127,7 +154,9 @@ def test_concurrent_lookaheadkv_requests_share_one_pass(variant, tiny_hf, tiny_l
     start = server.wait_idle()
     n_prunes = len(server.events("prune"))
     with cf.ThreadPoolExecutor(8) as pool:
-        outs = list(pool.map(lambda ids: server.generate(ids, NEW, {"eviction": "lookaheadkv"}), cases))
+        outs = list(
+            pool.map(lambda ids: server.generate(ids, NEW, {"eviction": "lookaheadkv"}), cases)
+        )
     for ids, out in zip(cases, outs, strict=True):
         assert out["output_ids"] == ref(tiny_hf, ids, "lookaheadkv", BUDGET, NEW, lookahead=module)
     prunes = server.events("prune")[n_prunes:]
@@ -135,4 +164,7 @@ def test_concurrent_lookaheadkv_requests_share_one_pass(variant, tiny_hf, tiny_l
     sizes = [p["lookahead_batch"] for p in prunes]
     assert 2 <= max(sizes) <= (2 if "--lookahead-batch" in VARIANTS[name][0] else 8), sizes
     end = server.wait_idle()
-    assert end["used"] == 0 and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    assert (
+        end["used"] == 0
+        and end["available"] + end["evictable"] == start["available"] + start["evictable"]
+    )

@@ -21,7 +21,10 @@ def test_flag_accepts_every_policy_but_the_oracle():
     assert set(flag_choices()) == {"none"} | (set(POLICIES.names()) - {"oracle"})
 
 
-@pytest.mark.parametrize("policy, needle", [("nope", "known: none"), ("laq", "reference-path"), ("pyramidkv", "per layer")])
+@pytest.mark.parametrize(
+    "policy, needle",
+    [("nope", "known: none"), ("laq", "reference-path"), ("pyramidkv", "per layer")],
+)
 def test_unknown_or_refused_policy_names_the_choices(policy, needle):
     with pytest.raises(SettingsError, match=needle):
         ServerSettings(policy=policy)

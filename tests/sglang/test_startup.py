@@ -28,10 +28,20 @@ def refused(model, flags) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("flags, needles", [
-    (["--eviction", "nope", *OK], ["'nope' is not a known policy", "known: none", "snapkv", "lookaheadkv"]),
-    (["--eviction", "snapkv", "--eviction-budget", "0", *OK], ["--eviction-budget=0", "positive integer"]),
-], ids=["unknown-policy", "budget-0"])
+@pytest.mark.parametrize(
+    "flags, needles",
+    [
+        (
+            ["--eviction", "nope", *OK],
+            ["'nope' is not a known policy", "known: none", "snapkv", "lookaheadkv"],
+        ),
+        (
+            ["--eviction", "snapkv", "--eviction-budget", "0", *OK],
+            ["--eviction-budget=0", "positive integer"],
+        ),
+    ],
+    ids=["unknown-policy", "budget-0"],
+)
 def test_bad_flags_refuse_start(tiny_llama_dir, flags, needles):
     line = refused(tiny_llama_dir, flags)
     for needle in needles:
@@ -39,24 +49,51 @@ def test_bad_flags_refuse_start(tiny_llama_dir, flags, needles):
 
 
 def test_checkpoint_for_another_model_is_refused(tiny_llama_dir, qwen2_lookahead_dir):
-    line = refused(tiny_llama_dir, ["--eviction", "lookaheadkv", "--lookahead-path", str(qwen2_lookahead_dir), *OK])
+    line = refused(
+        tiny_llama_dir,
+        ["--eviction", "lookaheadkv", "--lookahead-path", str(qwen2_lookahead_dir), *OK],
+    )
     assert "does not fit this model" in line and "tiny-qwen2" in line, line
 
 
 def sglang_defaults(model, **changes):
     """The ServerArgs fields the check reads, at SGLang's CLI defaults (overlap on, page 1)."""
-    base = dict(model_path=str(model), disable_overlap_schedule=False, page_size=1, enable_mixed_chunk=False,
-                speculative_algorithm=None, pp_size=1, enable_hierarchical_cache=False, disaggregation_mode="null")
+    base = dict(
+        model_path=str(model),
+        disable_overlap_schedule=False,
+        page_size=1,
+        enable_mixed_chunk=False,
+        speculative_algorithm=None,
+        pp_size=1,
+        enable_hierarchical_cache=False,
+        disaggregation_mode="null",
+    )
     return SimpleNamespace(**{**base, **changes})
 
 
-@pytest.mark.parametrize("policy, changes, needles", [
-    ("pyramidkv", {"disable_overlap_schedule": True}, ["not served", "snapkv"]),
-    ("lookaheadkv", {"disable_overlap_schedule": True}, ["needs a lookahead checkpoint", "--lookahead-path"]),
-    ("snapkv", {}, ["overlap scheduler", "--disable-overlap-schedule"]),
-    ("snapkv", {"disable_overlap_schedule": True, "enable_mixed_chunk": True}, ["--enable-mixed-chunk"]),
-    ("snapkv", {"disable_overlap_schedule": True, "speculative_algorithm": "EAGLE"}, ["speculative"]),
-], ids=["pyramidkv", "lookahead-no-ckpt", "overlap", "mixed-chunk", "speculative"])
+@pytest.mark.parametrize(
+    "policy, changes, needles",
+    [
+        ("pyramidkv", {"disable_overlap_schedule": True}, ["not served", "snapkv"]),
+        (
+            "lookaheadkv",
+            {"disable_overlap_schedule": True},
+            ["needs a lookahead checkpoint", "--lookahead-path"],
+        ),
+        ("snapkv", {}, ["overlap scheduler", "--disable-overlap-schedule"]),
+        (
+            "snapkv",
+            {"disable_overlap_schedule": True, "enable_mixed_chunk": True},
+            ["--enable-mixed-chunk"],
+        ),
+        (
+            "snapkv",
+            {"disable_overlap_schedule": True, "speculative_algorithm": "EAGLE"},
+            ["speculative"],
+        ),
+    ],
+    ids=["pyramidkv", "lookahead-no-ckpt", "overlap", "mixed-chunk", "speculative"],
+)
 def test_unsupported_combinations_are_named(tiny_llama_dir, policy, changes, needles):
     args = Namespace(eviction=policy, eviction_budget=16, lookahead_path=None)
     with pytest.raises(SettingsError) as err:
@@ -75,10 +112,16 @@ def test_unknown_kernel_backend_is_named(tiny_llama_dir, monkeypatch):
 def test_supported_settings_pass(tiny_llama_dir, tiny_lookahead):
     _, ckpt = tiny_lookahead
     args = Namespace(eviction="lookaheadkv", eviction_budget=16, lookahead_path=str(ckpt))
-    settings = settings_from_args(args, sglang_defaults(tiny_llama_dir, disable_overlap_schedule=True))
+    settings = settings_from_args(
+        args, sglang_defaults(tiny_llama_dir, disable_overlap_schedule=True)
+    )
     assert settings.policy == "lookaheadkv" and settings.lookahead_path == str(ckpt)
-    paged = settings_from_args(args, sglang_defaults(tiny_llama_dir, disable_overlap_schedule=True, page_size=16))
+    paged = settings_from_args(
+        args, sglang_defaults(tiny_llama_dir, disable_overlap_schedule=True, page_size=16)
+    )
     assert paged == settings  # pages keep their structure through compaction (test_server_variants)
-    off = settings_from_args(Namespace(eviction="none", eviction_budget=16, lookahead_path=None),
-                             sglang_defaults(tiny_llama_dir, page_size=16))
+    off = settings_from_args(
+        Namespace(eviction="none", eviction_budget=16, lookahead_path=None),
+        sglang_defaults(tiny_llama_dir, page_size=16),
+    )
     assert off.policy == "none"  # --eviction none: SGLang's defaults stay untouched
