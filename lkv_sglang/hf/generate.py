@@ -53,7 +53,7 @@ def prefill(
     n = input_ids.shape[1]
     mode = PREFILL_RECORDING.get(policy.query_source)
     if mode:
-        RECORDER.start(mode, read_len=n, rows=prefill_rows(policy))
+        RECORDER.start(mode, read_len=n, rows=prefill_rows(policy, n))
     try:
         out = model(
             input_ids=input_ids, past_key_values=DynamicCache(), use_cache=True, logits_to_keep=1

@@ -12,17 +12,17 @@ from .cache import copy_cache, crop_cache, greedy_decode, prune_cache
 from .geometry import geometry
 from .recorder import RECORDER
 
-# What the prefill pass must record for a source: (mode, rows from the policy or fixed).
+# What the prefill pass must record for a source; which rows: ``BasePolicy.prompt_queries``.
 PREFILL_RECORDING = {
     QuerySource.PROMPT_WINDOW: "window",
     QuerySource.SELF_DRAFT: "window",  # LAQ's first step is a SnapKV pass
     QuerySource.PROMPT_ALL: "all",
 }
-SNAPKV_WINDOW = 32
 
 
-def prefill_rows(policy: BasePolicy) -> int:
-    return SNAPKV_WINDOW if policy.query_source is QuerySource.SELF_DRAFT else policy.num_queries
+def prefill_rows(policy: BasePolicy, prompt_len: int) -> int:
+    """How many of the prompt's last queries the prefill records for ``policy``."""
+    return len(policy.prompt_queries(prompt_len))
 
 
 @torch.no_grad()

@@ -12,16 +12,17 @@ import json
 import os
 import time
 
-from .context import CONTEXT
+from . import sglang_view as sv
+from .runtime import RUNTIME
 
 ENV_LOG = "LKV_SGLANG_ACCOUNTING_LOG"
 
 
 def pool_counts(owner) -> dict:
     """``owner``: the Scheduler or its batch-result processor (allocator and tree cache)."""
-    total = CONTEXT.max_total_tokens
-    available = int(owner.token_to_kv_pool_allocator.available_size())
-    evictable = int(owner.tree_cache.evictable_size())
+    total = RUNTIME.max_total_tokens
+    available = int(sv.allocator(owner).available_size())
+    evictable = int(sv.tree(owner).evictable_size())
     return {
         "available": available,
         "evictable": evictable,
@@ -37,7 +38,6 @@ def log_event(event: str, **fields) -> None:
         f.write(json.dumps({"event": event, **fields}) + "\n")
 
 
-_LAST_IDLE: dict = {"counts": None, "at": 0.0}
 HEARTBEAT_S = 0.5
 
 
@@ -46,6 +46,7 @@ def after_on_idle(result, sched, *args, **kwargs) -> None:
     if not os.environ.get(ENV_LOG):
         return
     counts, now = pool_counts(sched), time.monotonic()
-    if counts != _LAST_IDLE["counts"] or now - _LAST_IDLE["at"] >= HEARTBEAT_S:
-        _LAST_IDLE.update(counts=counts, at=now)
+    last_counts, last_at = RUNTIME.last_idle
+    if counts != last_counts or now - last_at >= HEARTBEAT_S:
+        RUNTIME.last_idle = (counts, now)
         log_event("idle", **counts)

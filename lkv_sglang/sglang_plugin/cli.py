@@ -1,5 +1,6 @@
-"""``--eviction``, ``--eviction-budget``, ``--lookahead-path``, ``--lookahead-batch``: added, checked
-at start-up (with ``LKV_KERNELS``), carried.
+"""``--eviction``, ``--eviction-budget``, ``--eviction-scope``, ``--eviction-no-tree-insert``,
+``--lookahead-path``, ``--lookahead-batch``: added, checked at start-up (with ``LKV_KERNELS``),
+carried to every subprocess.
 
 A bad value stops the launcher with one line naming it and what is allowed (``SystemExit``).
 """
@@ -9,7 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from .compat import incompatibilities
+from .compat import incompatibilities, turn_off_prefill_graph
 from .config import (
     DEFAULT_BUDGET,
     DEFAULT_LOOKAHEAD_BATCH,
@@ -17,8 +18,12 @@ from .config import (
     ENV_LOOKAHEAD,
     ENV_LOOKAHEAD_BATCH,
     ENV_POLICY,
+    ENV_SCOPE,
+    ENV_TREE_INSERT,
+    SCOPES,
     ServerSettings,
     SettingsError,
+    env_flag,
     env_int,
     flag_choices,
 )
@@ -32,6 +37,7 @@ def add_cli_args(result, parser: argparse.ArgumentParser) -> None:
     try:
         budget = env_int(ENV_BUDGET, DEFAULT_BUDGET)
         lookahead_batch = env_int(ENV_LOOKAHEAD_BATCH, DEFAULT_LOOKAHEAD_BATCH)
+        tree_insert = env_flag(ENV_TREE_INSERT, True)
     except SettingsError as e:
         raise SystemExit(f"{PREFIX}: {e}") from None
     g = parser.add_argument_group("LookaheadKV prompt-KV pruning (lkv_sglang plugin)")
@@ -57,6 +63,21 @@ def add_cli_args(result, parser: argparse.ArgumentParser) -> None:
         default=lookahead_batch,
         help="at most this many requests finishing prefill together share one lookahead pass",
     )
+    g.add_argument(
+        "--eviction-scope",
+        default=os.environ.get(ENV_SCOPE) or "prompt",
+        help=f"what a request's kept set is chosen over, one of {', '.join(SCOPES)}: 'prompt' = "
+        "the whole prompt, a radix-cache hit included (output independent of the cache; best for "
+        "agent loops and multi-turn chat), 'suffix' = only the prompt past the cached prefix, "
+        "which stays shared (best for many short questions over one shared document)",
+    )
+    g.add_argument(
+        "--eviction-no-tree-insert",
+        action="store_true",
+        default=not tree_insert,
+        help="never insert a pruned request's own prompt into the radix tree: it is freed right "
+        "after compaction (a matched prefix stays in the tree, unlocked); for memory-tight servers",
+    )
 
 
 def settings_from_args(args: argparse.Namespace, server_args) -> ServerSettings:
@@ -70,6 +91,8 @@ def settings_from_args(args: argparse.Namespace, server_args) -> ServerSettings:
         getattr(args, "eviction_budget", DEFAULT_BUDGET),
         path,
         getattr(args, "lookahead_batch", DEFAULT_LOOKAHEAD_BATCH),
+        getattr(args, "eviction_scope", "prompt"),
+        not getattr(args, "eviction_no_tree_insert", False),
     )
     check_kernel_backend()
     if settings.lookahead_path:
@@ -78,6 +101,7 @@ def settings_from_args(args: argparse.Namespace, server_args) -> ServerSettings:
         bad = incompatibilities(server_args)
         if bad:
             raise SettingsError(f"--eviction {settings.policy} cannot run with: " + "; ".join(bad))
+        turn_off_prefill_graph(server_args)
     return settings
 
 

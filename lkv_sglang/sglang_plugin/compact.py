@@ -1,22 +1,25 @@
-"""Physically compact one request's own prompt KV to its kept entries and give the rest back.
+"""Physically compact one request's prompt KV to its kept entries and give the rest back.
 
 Layout of the request's ``req_to_token`` row after its last prefill chunk (L = KV length, N =
 prompt length, P = prefix matched from the radix cache at admission, owned by the tree):
 
-    [0, P) shared prefix (never touched) | [P, N) own prompt | [N, L) tokens re-prefilled
-                                                                     after a retraction
+    [0, P) matched prefix (tree slots) | [P, N) own prompt | [N, L) tokens re-prefilled
+                                                               after a retraction
 
-Per layer and KV head the kept own-prompt entries are copied, in the plan's order, into the
-same ``kept`` slots, followed by the [N, L) tail; one row then serves every layer and head
-(keys are stored after RoPE and attention ignores key order). The new KV length is
-M = P + kept + (L - N). Two ways, by who owns [P, L) after SGLang's post-prefill checkpoint:
+The kept set is chosen over [S, N): S = 0 for scope "prompt" (the whole prompt: kept entries
+may come from the matched prefix, whose slots are read, never written), S = P for scope
+"suffix" (the prefix stays in the row, shared). Per layer and KV head the kept entries are
+copied, in the plan's order, into the same ``kept`` slots after S, followed by the [N, L) tail;
+one row then serves every layer and head (keys are stored after RoPE and attention ignores key
+order). The new KV length is M = S + kept + (L - N). Two ways, by who owns the row past S:
 
-* the radix tree (it inserted the unpruned prompt): fresh slots are allocated for the kept
-  entries, the request's tree lock moves back to the shared prefix, and the unpruned [P, L)
-  stays in the tree as evictable cache (later requests still hit it; it is reclaimed under
-  pressure) -- the pruned KV itself is never published;
-* the request (radix cache off, or the request may not be inserted): compacted in place into
-  its first slots and the rest freed to the allocator.
+* the radix tree (it inserted the unpruned prompt, or a prefix past S was matched): fresh slots
+  are allocated for the kept entries, the request's tree lock moves back to [0, S) (none at all
+  for S = 0), so the unpruned prompt stays in the tree as evictable cache (later requests still
+  hit it; it is reclaimed under pressure) -- the pruned KV itself is never published -- and
+  slots the tree does not hold (a prompt never inserted, a last partial page) are freed;
+* the request (radix cache off, no prefix past S, or the request may not be inserted):
+  compacted in place into its first slots and the rest freed to the allocator.
 
 With a page size P > 1 the row keeps its page structure (position p sits at offset p % P of
 its page): the shared prefix is whole pages (the radix cache matches whole pages), the copy
@@ -31,6 +34,7 @@ from dataclasses import dataclass
 import torch
 
 from ..core.plan import KeepPlan
+from . import sglang_view as sv
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,12 @@ def copy_entries(
 
     stacked = plan.stacked()  # (L, Hkv, kept): the server's budgets are uniform
     layers, heads, kept = stacked.shape
-    tail = torch.arange(plan.prompt_len, plan.prompt_len + tail_len, dtype=torch.int64)
+    tail = torch.arange(
+        plan.prompt_len, plan.prompt_len + tail_len, dtype=torch.int64, device=stacked.device
+    )
     keep = torch.cat([stacked, tail.expand(layers, heads, tail_len)], -1)
-    ascending = keep.shape[-1] < 2 or bool((keep[..., 1:] > keep[..., :-1]).all())  # host check
+    host = keep.cpu()  # a host-side decision that reads values: explicitly on the CPU
+    ascending = host.shape[-1] < 2 or bool((host[..., 1:] > host[..., :-1]).all())
     ids = range(kv_pool.start_layer, kv_pool.start_layer + layers)
     k_bufs = [kv_pool.get_key_buffer(i) for i in ids]
     v_bufs = [kv_pool.get_value_buffer(i) for i in ids]
@@ -93,71 +100,77 @@ def _round_up(n: int, page: int) -> int:
     return -(-n // page) * page
 
 
-def _lock_shared_prefix(tree_cache, req, shared_len: int):
-    """Move the request's tree lock from the whole prompt back to its shared prefix.
+class NoRoom(RuntimeError):
+    """The kept entries need fresh slots and the pool has none (the request stays whole)."""
+
+
+def _lock_prefix(tree_cache, req, start: int) -> bool:
+    """Move the request's tree lock from the whole prompt back to its first ``start`` tokens
+    (none when ``start`` is 0: the prefix nodes become evictable cache).
 
     Returns True when done; False leaves the old lock (the prompt stays locked: correct, it
     only keeps more memory).
     """
     from sglang.srt.mem_cache.base_prefix_cache import MatchPrefixParams
-    from sglang.srt.mem_cache.radix_cache import RadixKey
 
-    key = RadixKey(req.origin_input_ids[:shared_len], req.extra_key, cache_salt=req.cache_salt)
-    match = tree_cache.match_prefix(MatchPrefixParams(key=key))
-    if match.device_prefix_len != shared_len:
+    match = tree_cache.match_prefix(MatchPrefixParams(key=sv.radix_key(req, start)))
+    if match.device_prefix_len != start:
         return False
-    lock = tree_cache.lock(match.last_device_node) if shared_len > 0 else None
-    tree_cache.unlock(req.lock)
-    req.lock = lock
-    req.last_node = match.last_device_node
+    lock = tree_cache.lock(match.last_device_node) if start > 0 else None
+    tree_cache.unlock(sv.tree_lock(req))
+    sv.set_tree_lock(req, lock, match.last_device_node)
     return True
 
 
-def compact_request(
-    proc, req, plan: KeepPlan, shared_len: int, prompt_len: int
-) -> Compaction | None:
-    """Compact ``req``'s own prompt KV to ``plan`` (indices relative to position ``shared_len``).
+def compact_request(proc, req, plan: KeepPlan, start: int, prompt_len: int) -> Compaction:
+    """Compact ``req``'s prompt KV [start, N) to ``plan`` (indices relative to ``start``).
 
-    ``proc``: SGLang's batch-result processor (allocator, pools, tree, model worker). Returns None when nothing changed
-    (no room for the copy); the request then keeps its full KV, which is always correct.
+    ``start``: 0 (scope "prompt": kept entries may come from a matched prefix, which is read,
+    never written) or the matched prefix's end (scope "suffix": the prefix stays in the row).
+    ``proc``: SGLang's batch-result processor (allocator, pools, tree). Raises ``NoRoom`` before
+    anything changed when the copy finds no free slots; the request then keeps its full KV.
     """
-    allocator, tree = proc.token_to_kv_pool_allocator, proc.tree_cache
-    kv_pool = allocator.get_kvcache()
-    r2t = proc.req_to_token_pool.req_to_token
-    page = max(int(getattr(allocator, "page_size", 1) or 1), 1)
-    row, kv_len = req.kv.req_pool_idx, req.kv.kv_committed_len
+    allocator, tree = sv.allocator(proc), sv.tree(proc)
+    kv_pool, r2t = sv.kv_pool(proc), sv.req_to_token(proc)
+    page = sv.page_size(allocator)
+    row, kv_len, protected = sv.pool_row(req), sv.kv_len(req), sv.protected_len(req)
     slots = r2t[row, :kv_len].to(torch.int64).clone()
     tail_len = kv_len - prompt_len  # re-prefilled after a retraction, kept whole
     kept = plan.indices[0].shape[1]
     own = kept + tail_len
-    new_len = shared_len + own
-    tree_owned = req.kv.cache_protected_len > shared_len
-    if shared_len % page:
-        raise RuntimeError(f"shared prefix {shared_len} is not a multiple of the page size {page}")
+    new_len = start + own
+    if start % page:
+        raise RuntimeError(f"kept-set start {start} is not a multiple of the page size {page}")
 
-    if tree_owned:
-        # The request's lock still covers [0, L): eviction for this alloc cannot take it.
-        # Whole pages: slot k of them lies at offset k % page, as position shared + k must.
+    if protected > start:
+        # The tree owns [0, protected): entries there are read, never overwritten. The request's
+        # lock still covers them, so eviction for this alloc cannot take them.
+        # Whole pages: slot k of them lies at offset k % page, as position start + k must.
         whole = _round_up(own, page)
         if allocator.available_size() < whole:
             allocator.evict_to_free_tokens(tree, whole)
         dst = allocator.alloc(whole)
         if dst is None:
-            return None
+            raise NoRoom(
+                f"the kept entries need {whole} free KV slots and the pool has "
+                f"{allocator.available_size()}: the request keeps its full prompt"
+            )
         dst, mode = dst.to(torch.int64)[:own], "copy"
-        copy_entries(kv_pool, r2t, row, shared_len, plan, tail_len, dst)
-        # What the tree did not take is the request's own: with pages, the prompt's last partial
-        # page (the tree holds whole pages only). Freed now that its entries were copied.
-        tree_end = _round_up(req.kv.cache_protected_len, page)
+        copy_entries(kv_pool, r2t, row, start, plan, tail_len, dst)
+        # What the tree does not hold is the request's own and goes back now that its entries
+        # were copied: the prompt when it was never inserted, or its last partial page.
+        tree_end = _round_up(protected, page)
         if tree_end < kv_len:
             allocator.free(slots[tree_end:kv_len])
-        r2t[row, shared_len:new_len] = dst.to(r2t.dtype)
+        r2t[row, start:new_len] = dst.to(r2t.dtype)
         r2t[row, new_len:kv_len] = 0
-        if not _lock_shared_prefix(tree, req, shared_len):
+        # On a GPU the copy is queued on the forward stream before anything that could reuse
+        # the unlocked slots, so unlocking here cannot race it.
+        if not _lock_prefix(tree, req, start):
             mode = "copy_prompt_locked"  # correct, but the unpruned prompt stays locked
-        req.kv.cache_protected_len = shared_len
+        sv.set_protected_len(req, start)
     else:
-        copy_entries(kv_pool, r2t, row, shared_len, plan, tail_len)
+        copy_entries(kv_pool, r2t, row, start, plan, tail_len)
         # Only pages wholly past the new length go back; the last kept page's free slots are
         # where the next decoded tokens go (the allocator continues a partly filled page).
         first_free = _round_up(new_len, page)
@@ -165,7 +178,6 @@ def compact_request(
             allocator.free(slots[first_free:kv_len])
         r2t[row, new_len:kv_len] = 0
         mode = "in_place"
-    req.skip_radix_cache_insert = True  # pruned KV must never be published under plain tokens
-    req.kv.kv_committed_len = new_len
-    req.kv.kv_allocated_len = new_len
+    sv.set_skip_tree_insert(req, True)  # pruned KV must never be published under plain tokens
+    sv.set_kv_len(req, new_len)
     return Compaction(new_len, own, kv_len - new_len, mode)

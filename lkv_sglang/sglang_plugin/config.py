@@ -17,22 +17,23 @@ from ..core.policies import POLICIES
 ENV_CONFIG = "LKV_SGLANG_CONFIG"
 ENV_POLICY, ENV_BUDGET, ENV_LOOKAHEAD = "LKV_EVICTION", "LKV_EVICTION_BUDGET", "LKV_LOOKAHEAD_PATH"
 ENV_LOOKAHEAD_BATCH = "LKV_LOOKAHEAD_BATCH"
+ENV_SCOPE, ENV_TREE_INSERT = "LKV_EVICTION_SCOPE", "LKV_EVICTION_TREE_INSERT"
 DEFAULT_BUDGET = 128
 DEFAULT_LOOKAHEAD_BATCH = (
     8  # requests per lookahead pass: scores are (layers, batch, heads, longest prompt)
 )
 
 # Request-level keys read from sampling_params.custom_params (native API and OpenAI extra body).
-KEY_POLICY, KEY_BUDGET = "eviction", "eviction_budget"
+KEY_POLICY, KEY_BUDGET, KEY_SCOPE = "eviction", "eviction_budget", "eviction_scope"
 
-# Reference-path-only or not servable with one KV length per request (see README).
-REFUSED = {
-    "oracle": "needs the model's own answer before pruning (a benchmark ceiling, not servable)",
-    "laq": "a reference-path baseline (lkv_sglang.hf); its 8-token self-draft is not run in the server",
-    "speckv": "a reference-path baseline (lkv_sglang.hf); its draft model is not run in the server",
-    "pyramidkv": "keeps a different number of entries per layer, but SGLang's req_to_token row "
-    "gives every layer one KV length; use snapkv or snapkv_nopool",
-}
+# What a pruned request's kept set is chosen over (README "Radix cache"):
+# "prompt": the whole prompt, a matched prefix included (the set a cold request keeps);
+# "suffix": only the prompt past the prefix matched in the radix cache (the prefix stays shared).
+SCOPES = ("prompt", "suffix")
+DEFAULT_SCOPE = "prompt"
+
+# Policies the server cannot run, each with its own reason (``BasePolicy.not_served``).
+REFUSED = {n: POLICIES.get(n).not_served for n in POLICIES.names() if POLICIES.get(n).not_served}
 
 
 def flag_choices() -> list[str]:
@@ -72,6 +73,24 @@ def env_int(name: str, default: int) -> int:
         raise SettingsError(f"{name}={raw!r} is not an integer") from None
 
 
+def check_scope(value: object, what: str = "--eviction-scope") -> str:
+    if value not in SCOPES:
+        raise SettingsError(f"{what}={value!r} is not a scope; allowed: {', '.join(SCOPES)}")
+    return value
+
+
+def env_flag(name: str, default: bool) -> bool:
+    """A yes/no environment variable (1/0, true/false, yes/no, on/off; ``default`` when unset)."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r} is not yes/no (1/0, true/false, yes/no, on/off)")
+
+
 def check_budget(value: object, what: str = "--eviction-budget") -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise SettingsError(
@@ -88,17 +107,24 @@ class ServerSettings:
     policy: "none" or a served policy; budget: entries kept per layer and KV head;
     lookahead_path: the lookahead checkpoint loaded by the scheduler (None: lookaheadkv
     cannot be used, by default or per request); lookahead_batch: at most this many requests
-    finishing prefill together share one lookahead pass.
+    finishing prefill together share one lookahead pass; scope: "prompt" or "suffix" (see
+    ``SCOPES``); tree_insert: False never inserts a pruned request's own prompt into the radix
+    tree (it is freed right after compaction; a matched prefix stays in the tree, unlocked).
     """
 
     policy: str = "none"
     budget: int = DEFAULT_BUDGET
     lookahead_path: str | None = None
     lookahead_batch: int = DEFAULT_LOOKAHEAD_BATCH
+    scope: str = DEFAULT_SCOPE
+    tree_insert: bool = True
 
     def __post_init__(self) -> None:
         check_policy(self.policy)
         check_budget(self.budget)
+        check_scope(self.scope)
+        if not isinstance(self.tree_insert, bool):
+            raise SettingsError(f"tree_insert={self.tree_insert!r} must be True or False")
         if (
             isinstance(self.lookahead_batch, bool)
             or not isinstance(self.lookahead_batch, int)
@@ -127,15 +153,18 @@ class ServerSettings:
             budget=env_int(ENV_BUDGET, DEFAULT_BUDGET),
             lookahead_path=os.environ.get(ENV_LOOKAHEAD) or None,
             lookahead_batch=env_int(ENV_LOOKAHEAD_BATCH, DEFAULT_LOOKAHEAD_BATCH),
+            scope=os.environ.get(ENV_SCOPE) or DEFAULT_SCOPE,
+            tree_insert=env_flag(ENV_TREE_INSERT, True),
         )
 
 
 @dataclass(frozen=True)
 class RequestSettings:
-    """What one request prunes with: policy "none" means untouched."""
+    """What one request prunes with: policy "none" means untouched; scope: see ``SCOPES``."""
 
     policy: str
     budget: int
+    scope: str = DEFAULT_SCOPE
 
     @property
     def active(self) -> bool:
@@ -143,19 +172,22 @@ class RequestSettings:
 
 
 def request_settings(custom_params: object, server: ServerSettings) -> RequestSettings:
-    """The server default, overridden by ``custom_params["eviction"/"eviction_budget"]``.
+    """The server default, overridden by ``custom_params["eviction"/"eviction_budget"/
+    "eviction_scope"]``.
 
     Raises ``SettingsError`` naming the bad value and what is allowed.
     """
-    policy, budget = server.policy, server.budget
+    policy, budget, scope = server.policy, server.budget, server.scope
     if isinstance(custom_params, dict):
         if KEY_POLICY in custom_params:
             policy = check_policy(custom_params[KEY_POLICY], f"custom_params.{KEY_POLICY}")
         if KEY_BUDGET in custom_params:
             budget = check_budget(custom_params[KEY_BUDGET], f"custom_params.{KEY_BUDGET}")
+        if KEY_SCOPE in custom_params:
+            scope = check_scope(custom_params[KEY_SCOPE], f"custom_params.{KEY_SCOPE}")
     if policy == "lookaheadkv" and not server.lookahead_path:
         raise SettingsError(
             f"custom_params.{KEY_POLICY}='lookaheadkv' needs a lookahead checkpoint, and this server "
             "was started without one (start it with --lookahead-path PATH)"
         )
-    return RequestSettings(policy, budget)
+    return RequestSettings(policy, budget, scope)

@@ -45,12 +45,14 @@ def vocab(tiny_hf):
     return tiny_hf.config.vocab_size
 
 
-def ask(server, ids, policy=None, budget=None, new=NEW):
+def ask(server, ids, policy=None, budget=None, new=NEW, scope=None):
     params = {}
     if policy is not None:
         params["eviction"] = policy
     if budget is not None:
         params["eviction_budget"] = budget
+    if scope is not None:
+        params["eviction_scope"] = scope
     return server.generate(ids, new, params or None)
 
 
@@ -109,10 +111,10 @@ def test_shared_prefix_hits_radix_cache_and_both_answers_are_right(
     rnd = random.Random(11)
     doc = prompts(rnd, 40, vocab)
     a_ids, b_ids = doc + prompts(rnd, 36, vocab), doc + prompts(rnd, 36, vocab)
-    a = ask(server, a_ids, policy="snapkv")
+    a = ask(server, a_ids, policy="snapkv", scope="suffix")
     assert a["meta_info"]["cached_tokens"] == 0
     assert a["output_ids"] == ref(tiny_hf, a_ids, "snapkv", BUDGET, NEW)
-    b = ask(server, b_ids, policy="snapkv")
+    b = ask(server, b_ids, policy="snapkv", scope="suffix")
     shared = b["meta_info"]["cached_tokens"]
     assert shared >= len(doc), (
         "the unpruned prompt of the first request must stay in the radix cache"

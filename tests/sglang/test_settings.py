@@ -67,8 +67,22 @@ def test_settings_round_trip_through_the_environment(monkeypatch):
     assert ServerSettings.from_env() == s
 
 
-def test_every_refusal_has_a_reason():
+def test_every_refusal_has_a_reason_given_by_its_policy():
     assert all(REFUSED.values())
+    assert set(REFUSED) == {"oracle", "laq", "speckv", "pyramidkv"}
+    assert REFUSED["laq"] == POLICIES.get("laq").not_served
+
+
+@pytest.mark.parametrize("scope", ["whole", "", None, 1])
+def test_bad_scope_is_named(scope):
+    with pytest.raises(SettingsError, match=r"eviction_scope=.*allowed: prompt, suffix"):
+        request_settings({"eviction_scope": scope}, ServerSettings(policy="snapkv"))
+
+
+def test_scope_default_and_override():
+    server = ServerSettings(policy="snapkv")
+    assert server.scope == "prompt" and request_settings(None, server).scope == "prompt"
+    assert request_settings({"eviction_scope": "suffix"}, server).scope == "suffix"
 
 
 def test_directory_fingerprint_equals_the_reference_paths(tiny_llama_dir):

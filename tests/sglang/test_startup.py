@@ -80,7 +80,14 @@ def sglang_defaults(model, **changes):
             {"disable_overlap_schedule": True},
             ["needs a lookahead checkpoint", "--lookahead-path"],
         ),
-        ("snapkv", {}, ["overlap scheduler", "--disable-overlap-schedule"]),
+        ("snapkv", {"enable_streaming_session": True}, ["--enable-streaming-session"]),
+        ("snapkv", {"enable_dp_attention": True}, ["--enable-dp-attention"]),
+        ("snapkv", {"enable_lora": True}, ["--enable-lora"]),
+        (
+            "snapkv",
+            {"cuda_graph_backend_prefill": "breakable"},
+            ["--cuda-graph-backend-prefill breakable", "observes prompt queries"],
+        ),
         (
             "snapkv",
             {"disable_overlap_schedule": True, "enable_mixed_chunk": True},
@@ -92,7 +99,16 @@ def sglang_defaults(model, **changes):
             ["speculative"],
         ),
     ],
-    ids=["pyramidkv", "lookahead-no-ckpt", "overlap", "mixed-chunk", "speculative"],
+    ids=[
+        "pyramidkv",
+        "lookahead-no-ckpt",
+        "streaming-session",
+        "dp-attention",
+        "lora",
+        "prefill-graph",
+        "mixed-chunk",
+        "speculative",
+    ],
 )
 def test_unsupported_combinations_are_named(tiny_llama_dir, policy, changes, needles):
     args = Namespace(eviction=policy, eviction_budget=16, lookahead_path=None)
@@ -125,3 +141,28 @@ def test_supported_settings_pass(tiny_llama_dir, tiny_lookahead):
         sglang_defaults(tiny_llama_dir, page_size=16),
     )
     assert off.policy == "none"  # --eviction none: SGLang's defaults stay untouched
+
+
+def test_overlap_scheduler_is_served_and_prefill_graph_turned_off(tiny_llama_dir):
+    """SGLang's own parser and ServerArgs: the defaults (overlap on) pass, and the plugin switches
+    the prefill CUDA graph off (its replay would skip the observing attention hook)."""
+    import argparse
+
+    from sglang.srt.server_args import ServerArgs
+
+    from lkv_sglang.sglang_plugin.cli import add_cli_args, from_cli_args
+
+    parser = argparse.ArgumentParser()
+    ServerArgs.add_cli_args(parser)
+    add_cli_args(None, parser)
+    argv = ["--model-path", str(tiny_llama_dir), "--device", "cpu", "--eviction", "snapkv"]
+    args = parser.parse_args(argv)
+    server_args = ServerArgs.from_cli_args(args)
+    assert not server_args.disable_overlap_schedule and not server_args.disable_prefill_cuda_graph
+    from_cli_args(server_args, ServerArgs, args)
+    assert server_args.disable_prefill_cuda_graph
+    assert server_args._lkv_settings.scope == "prompt"
+    off = parser.parse_args(argv[:-2] + ["--eviction", "none"])
+    off_args = ServerArgs.from_cli_args(off)
+    from_cli_args(off_args, ServerArgs, off)
+    assert not off_args.disable_prefill_cuda_graph  # --eviction none leaves SGLang as it is

@@ -16,6 +16,7 @@ from .base import POLICIES, BasePolicy
 class OraclePolicy(BasePolicy):
     name = "oracle"
     query_source = QuerySource.ANSWER
+    not_served = "needs the model's own answer before pruning (a benchmark ceiling, not servable)"
     num_queries: int = 64  # answer tokens generated (max)
 
     def score(self, obs: Observation) -> torch.Tensor:

@@ -15,6 +15,10 @@ from .snapkv import SnapKVPolicy
 @dataclass(frozen=True)
 class PyramidKVPolicy(SnapKVPolicy):
     name = "pyramidkv"
+    not_served = (
+        "keeps a different number of entries per layer, but SGLang's req_to_token row gives every "
+        "layer one KV length; use snapkv or snapkv_nopool"
+    )
     beta: int = 20
 
     def layer_budgets(self, budget: int, num_layers: int) -> list[int]:

@@ -17,6 +17,9 @@ from .base import POLICIES, BasePolicy
 class SpecKVPolicy(BasePolicy):
     name = "speckv"
     query_source = QuerySource.DRAFT_MODEL
+    not_served = (
+        "a reference-path baseline (lkv_sglang.hf); its draft model is not run in the server"
+    )
     num_queries: int = 32  # draft answer length
 
     def score(self, obs: Observation) -> torch.Tensor:
