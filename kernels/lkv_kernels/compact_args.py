@@ -40,7 +40,8 @@ def pad_keep(
     layers = [list(p.unbind(0)) if isinstance(p, torch.Tensor) else list(p) for p in plans]
     if not layers or len({len(ls) for ls in layers}) != 1:
         raise ValueError("every request needs the same (non-zero) number of layers")
-    budgets = torch.tensor([[int(t.shape[-1]) for t in ls] for ls in layers], dtype=torch.int64)
+    sizes = [[int(t.shape[-1]) for t in ls] for ls in layers]
+    budgets = torch.tensor(sizes, dtype=torch.int64, device="cpu")  # host ints: no device sync
     heads = layers[0][0].shape[0]
     device = device if device is not None else layers[0][0].device
     keep = torch.zeros(

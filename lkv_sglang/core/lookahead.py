@@ -116,10 +116,17 @@ class LookaheadModule(nn.Module):
     def init_embeddings(
         self, token_embeddings: torch.Tensor, generator: torch.Generator | None = None
     ) -> None:
-        """Start the lookahead embeddings at the mean token embedding plus per-dimension noise."""
-        mean = token_embeddings.float().mean(0, keepdim=True)
-        std = token_embeddings.float().std(0, keepdim=True)
-        noise = torch.randn(self.config.n_lookahead, self.config.hidden_size, generator=generator)
+        """Start the lookahead embeddings at the mean token embedding plus per-dimension noise.
+
+        The noise is drawn on the generator's device (the CPU by default: the same draw on
+        every device), then moved to the embeddings' device.
+        """
+        dev = self.embeddings.device
+        mean = token_embeddings.float().mean(0, keepdim=True).to(dev)
+        std = token_embeddings.float().std(0, keepdim=True).to(dev)
+        shape = (self.config.n_lookahead, self.config.hidden_size)
+        draw_on = generator.device if generator is not None else torch.device("cpu")
+        noise = torch.randn(shape, generator=generator, device=draw_on).to(dev)
         with torch.no_grad():
             self.embeddings.copy_(mean + std * noise)
 

@@ -31,12 +31,15 @@ class Observation:
     attention : (num_layers, num_heads, N) float32 or None. Mean over the source's queries of
         their softmax attention to each prompt key; ``num_heads`` is the query-head count
         (aggregated to KV heads by selection) or already the KV-head count.
+    device : where the policy's scores and the plan's indices live. Default: the attention's
+        device, else the CPU (position-only policies have no tensor to follow).
     """
 
     prompt_len: int
     num_layers: int
     num_kv_heads: int
     attention: torch.Tensor | None = None
+    device: torch.device | str | None = None
 
     def __post_init__(self) -> None:
         if self.prompt_len < 1 or self.num_layers < 1 or self.num_kv_heads < 1:
@@ -54,6 +57,11 @@ class Observation:
                 raise ValueError(
                     f"{a.shape[1]} heads is not a multiple of {self.num_kv_heads} KV heads"
                 )
+        dev = torch.device(self.device) if self.device is not None else None
+        if a is not None and dev is not None and dev != a.device:
+            raise ValueError(f"device {dev} differs from the attention's device {a.device}")
+        dev = dev or (a.device if a is not None else torch.device("cpu"))
+        object.__setattr__(self, "device", dev)
 
     def require_attention(self, policy: str) -> torch.Tensor:
         if self.attention is None:
@@ -69,6 +77,8 @@ class KeepPlan:
 
     ``indices[l]`` is (num_kv_heads, budget_l) int64, distinct positions in [0, prompt_len).
     Ascending order is the normal case; any order is valid (engines copy in that order).
+    The value checks read the indices on the host (one sync per layer on a GPU); indices on
+    the ``meta`` device have no values and are checked for shape and dtype only.
     """
 
     prompt_len: int
@@ -80,6 +90,8 @@ class KeepPlan:
                 raise ValueError(
                     f"layer {layer}: indices must be 2-D int64, got {idx.dtype} {tuple(idx.shape)}"
                 )
+            if idx.device.type == "meta":
+                continue
             if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= self.prompt_len):
                 raise ValueError(f"layer {layer}: indices outside [0, {self.prompt_len})")
             srt = idx.sort(-1).values
@@ -87,8 +99,16 @@ class KeepPlan:
                 raise ValueError(f"layer {layer}: duplicate indices in a head")
 
     @classmethod
-    def keep_all(cls, prompt_len: int, num_layers: int, num_kv_heads: int) -> KeepPlan:
-        row = torch.arange(prompt_len, dtype=torch.int64).expand(num_kv_heads, prompt_len)
+    def keep_all(
+        cls,
+        prompt_len: int,
+        num_layers: int,
+        num_kv_heads: int,
+        device: torch.device | str = "cpu",
+    ) -> KeepPlan:
+        """Every prompt entry in every layer and KV head, as indices on ``device``."""
+        row = torch.arange(prompt_len, dtype=torch.int64, device=device)
+        row = row.expand(num_kv_heads, prompt_len)
         return cls(prompt_len, tuple(row.clone() for _ in range(num_layers)))
 
     @property

@@ -8,15 +8,22 @@ from .attention import group_mean
 from .plan import KeepPlan
 
 
-def protected_positions(prompt_len: int, budget: int, sink: int, window: int) -> torch.Tensor:
+def protected_positions(
+    prompt_len: int,
+    budget: int,
+    sink: int,
+    window: int,
+    device: torch.device | str = "cpu",
+) -> torch.Tensor:
     """Positions always kept: the first ``sink`` and the last ``window``, at most ``budget``.
 
-    When they exceed the budget, sinks win first, then the most recent tokens.
+    When they exceed the budget, sinks win first, then the most recent tokens. Returns an
+    int64 tensor on ``device`` (the scores' device when called by ``select_layer``).
     """
     sink = min(sink, budget, prompt_len)
     window = min(window, budget - sink, prompt_len - sink)
-    head = torch.arange(sink, dtype=torch.int64)
-    tail = torch.arange(prompt_len - window, prompt_len, dtype=torch.int64)
+    head = torch.arange(sink, dtype=torch.int64, device=device)
+    tail = torch.arange(prompt_len - window, prompt_len, dtype=torch.int64, device=device)
     return torch.cat([head, tail])
 
 
@@ -30,13 +37,14 @@ def select_layer(scores: torch.Tensor, budget: int, sink: int = 0, window: int =
 
     Returns
     -------
-    (num_kv_heads, min(budget, N)) int64, ascending: protected positions plus the top scores
-    among the rest (ties broken towards earlier positions by ``torch.topk`` on CPU).
+    (num_kv_heads, min(budget, N)) int64 on ``scores.device``, ascending: protected positions
+    plus the top scores among the rest (ties broken towards earlier positions by ``torch.topk``
+    on CPU). Reads no values on the host: no device sync.
     """
     heads, n = scores.shape
     if budget >= n:
-        return torch.arange(n, dtype=torch.int64).expand(heads, n).clone()
-    keep = protected_positions(n, budget, sink, window)
+        return torch.arange(n, dtype=torch.int64, device=scores.device).expand(heads, n).clone()
+    keep = protected_positions(n, budget, sink, window, device=scores.device)
     free = budget - keep.numel()
     if free > 0:
         masked = scores.float().clone()

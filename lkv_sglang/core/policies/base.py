@@ -41,7 +41,9 @@ class BasePolicy:
         """Score and keep the top entries; prompts no longer than the budget are untouched."""
         check_budget(budget)
         if obs.prompt_len <= budget:
-            return KeepPlan.keep_all(obs.prompt_len, obs.num_layers, obs.num_kv_heads)
+            return KeepPlan.keep_all(
+                obs.prompt_len, obs.num_layers, obs.num_kv_heads, device=obs.device
+            )
         sink, window = self.protected(budget)
         budgets = self.layer_budgets(budget, obs.num_layers)
         return select(self.score(obs), budgets, obs.num_kv_heads, sink=sink, window=window)

@@ -14,4 +14,6 @@ class FullPolicy(BasePolicy):
     name = "full"
 
     def select(self, obs: Observation, budget: int) -> KeepPlan:
-        return KeepPlan.keep_all(obs.prompt_len, obs.num_layers, obs.num_kv_heads)
+        return KeepPlan.keep_all(
+            obs.prompt_len, obs.num_layers, obs.num_kv_heads, device=obs.device
+        )

@@ -17,5 +17,8 @@ class RandomPolicy(BasePolicy):
     seed: int = 0
 
     def score(self, obs: Observation) -> torch.Tensor:
-        gen = torch.Generator().manual_seed(self.seed)
-        return torch.rand(obs.num_layers, obs.num_kv_heads, obs.prompt_len, generator=gen)
+        # drawn on the CPU on purpose: a seeded CPU generator gives the same scores, hence the
+        # same kept entries, on every device; then moved to the observation's device
+        gen = torch.Generator(device="cpu").manual_seed(self.seed)
+        shape = (obs.num_layers, obs.num_kv_heads, obs.prompt_len)
+        return torch.rand(shape, generator=gen, device="cpu").to(obs.device)

@@ -18,7 +18,7 @@ class StreamingLLMPolicy(BasePolicy):
     sink: int = 4
 
     def score(self, obs: Observation) -> torch.Tensor:
-        pos = torch.arange(obs.prompt_len, dtype=torch.float32)  # recency
+        pos = torch.arange(obs.prompt_len, dtype=torch.float32, device=obs.device)  # recency
         return pos.expand(obs.num_layers, obs.num_kv_heads, -1)
 
     def protected(self, budget: int) -> tuple[int, int]:
