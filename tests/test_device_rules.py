@@ -40,16 +40,12 @@ FACTORIES = frozenset(
     }
 )
 
-PLUGIN_PENDING = "plugin: being restructured; fix pending"
-
 # "path:qualified function" -> why a tensor without ``device=`` is right there.
 ALLOWED: dict[str, str] = {
     "lkv_sglang/core/lookahead.py:LookaheadModule.__init__": (
         "nn.Module convention: parameters are built on the CPU (a CPU generator keeps the draws "
         "reproducible) and moved with module.to(device)"
     ),
-    # compact.py:copy_entries (its tail) was the other one before 7eb6d19, fixed there
-    "lkv_sglang/sglang_plugin/lookahead_pass.py:lookahead_attention": PLUGIN_PENDING,
 }
 
 
@@ -120,13 +116,9 @@ def test_tensors_are_created_on_a_stated_device():
 
 
 def test_allowlist_has_no_stale_entries():
-    """An entry whose function no longer has a violation is removed (fixed code stays fixed).
-
-    ``PLUGIN_PENDING`` entries are exempt while the plugin's restructure is in flight (its files
-    move and its fixes land in pieces); whoever fixes one removes its entry.
-    """
+    """An entry whose function no longer has a violation is removed (fixed code stays fixed)."""
     used = {v.key for v in scan()}
-    stale = sorted(k for k in set(ALLOWED) - used if ALLOWED[k] != PLUGIN_PENDING)
+    stale = sorted(k for k in set(ALLOWED) - used)
     assert not stale, f"remove from ALLOWED (nothing left to allow): {stale}"
     assert all(reason.strip() for reason in ALLOWED.values())
 

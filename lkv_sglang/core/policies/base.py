@@ -20,11 +20,25 @@ class BasePolicy:
     Subclasses set ``name`` and ``query_source`` and implement ``score``; they may override
     ``layer_budgets`` (PyramidKV) and ``protected`` (sink / recent-window rules).
     ``num_queries`` is how many queries the source uses (window, draft or lookahead length).
+    ``not_served``: why the SGLang server cannot run the policy ("" when it can).
     """
 
     name: ClassVar[str] = "base"
     query_source: ClassVar[QuerySource] = QuerySource.NONE
+    not_served: ClassVar[str] = ""
     num_queries: int = 0
+
+    def prompt_queries(self, prompt_len: int) -> range:
+        """Prompt positions whose queries' attention the policy observes during prefill.
+
+        Decided here once for every engine: the last ``num_queries`` for a prompt window, all of
+        them for ``PROMPT_ALL``, and none for sources that bring their own queries.
+        """
+        if self.query_source is QuerySource.PROMPT_WINDOW:
+            return range(max(0, prompt_len - self.num_queries), prompt_len)
+        if self.query_source is QuerySource.PROMPT_ALL:
+            return range(0, prompt_len)
+        return range(prompt_len, prompt_len)
 
     def score(self, obs: Observation) -> torch.Tensor:
         """(num_layers, num_heads, N) float: higher means keep."""
