@@ -64,21 +64,3 @@ def model_spec(name: str) -> ModelSpec:
         raise ValueError(
             f"unknown model {name!r}; known: {', '.join(sorted(MODELS))}, or a path to a transformers model directory"
         ) from None
-
-
-def resolve_model(name_or_dir: str | os.PathLike = DEFAULT_MODEL) -> Path:
-    """A transformers model directory for a registered name or an existing directory."""
-    p = Path(name_or_dir)
-    if p.is_dir():
-        if not (p / "config.json").is_file():
-            raise ValueError(
-                f"{p} is a directory without config.json: not a transformers model directory"
-            )
-        return p
-    spec = model_spec(str(name_or_dir))
-    out = cache_dir() / "models" / spec.name
-    if (out / "config.json").is_file() and (out / ".converted").is_file():
-        return out
-    from .convert import convert_gguf_model
-
-    return convert_gguf_model(spec, out)

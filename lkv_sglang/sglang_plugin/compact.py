@@ -29,12 +29,15 @@ last kept page's spare slots stay with the request for its next decoded tokens.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import torch
 
 from ..core.plan import KeepPlan
 from . import sglang_view as sv
+
+ENV_FAIL = "LKV_SGLANG_FAIL_COMPACTION"  # "1": every compaction raises (tests only)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ def copy_entries(
     """
     import lkv_kernels
 
+    if os.environ.get(ENV_FAIL) == "1":  # fault injection for tests: before anything is written
+        raise RuntimeError(f"{ENV_FAIL}=1: injected compaction failure")
     stacked = plan.stacked()  # (L, Hkv, kept): the server's budgets are uniform
     layers, heads, kept = stacked.shape
     tail = torch.arange(
@@ -155,8 +160,12 @@ def compact_request(proc, req, plan: KeepPlan, start: int, prompt_len: int) -> C
                 f"the kept entries need {whole} free KV slots and the pool has "
                 f"{allocator.available_size()}: the request keeps its full prompt"
             )
+        try:
+            copy_entries(kv_pool, r2t, row, start, plan, tail_len, dst.to(torch.int64)[:own])
+        except Exception:
+            allocator.free(dst)  # nothing of the request changed: give the fresh pages back
+            raise
         dst, mode = dst.to(torch.int64)[:own], "copy"
-        copy_entries(kv_pool, r2t, row, start, plan, tail_len, dst)
         # What the tree does not hold is the request's own and goes back now that its entries
         # were copied: the prompt when it was never inserted, or its last partial page.
         tree_end = _round_up(protected, page)

@@ -12,6 +12,7 @@ import json
 import os
 from dataclasses import asdict, dataclass
 
+from .. import env
 from ..core.policies import POLICIES
 
 ENV_CONFIG = "LKV_SGLANG_CONFIG"
@@ -63,32 +64,24 @@ def check_policy(name: object, what: str = "--eviction") -> str:
 
 
 def env_int(name: str, default: int) -> int:
-    """An integer environment variable (``default`` when unset or empty)."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return default
+    """An integer ``LKV_*`` variable (``lkv_sglang.env``); a bad value is a ``SettingsError``."""
     try:
-        return int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not an integer") from None
+        return env.env_int(name, default)
+    except env.EnvError as e:
+        raise SettingsError(str(e)) from None
+
+
+def env_flag(name: str, default: bool) -> bool:
+    try:
+        return env.env_flag(name, default)
+    except env.EnvError as e:
+        raise SettingsError(str(e)) from None
 
 
 def check_scope(value: object, what: str = "--eviction-scope") -> str:
     if value not in SCOPES:
         raise SettingsError(f"{what}={value!r} is not a scope; allowed: {', '.join(SCOPES)}")
     return value
-
-
-def env_flag(name: str, default: bool) -> bool:
-    """A yes/no environment variable (1/0, true/false, yes/no, on/off; ``default`` when unset)."""
-    raw = os.environ.get(name, "").strip().lower()
-    if not raw:
-        return default
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"{name}={raw!r} is not yes/no (1/0, true/false, yes/no, on/off)")
 
 
 def check_budget(value: object, what: str = "--eviction-budget") -> int:
@@ -149,11 +142,11 @@ class ServerSettings:
         if raw:
             return cls(**json.loads(raw))
         return cls(
-            policy=os.environ.get(ENV_POLICY, "none"),
+            policy=env.env_str(ENV_POLICY, "none"),
             budget=env_int(ENV_BUDGET, DEFAULT_BUDGET),
-            lookahead_path=os.environ.get(ENV_LOOKAHEAD) or None,
+            lookahead_path=env.env_str(ENV_LOOKAHEAD),
             lookahead_batch=env_int(ENV_LOOKAHEAD_BATCH, DEFAULT_LOOKAHEAD_BATCH),
-            scope=os.environ.get(ENV_SCOPE) or DEFAULT_SCOPE,
+            scope=env.env_str(ENV_SCOPE, DEFAULT_SCOPE),
             tree_insert=env_flag(ENV_TREE_INSERT, True),
         )
 

@@ -172,7 +172,7 @@ def after_run_batch(result, sched, batch, *args, **kwargs):
     if not RUNTIME.active or not sv.is_extend(batch):
         return result
     decoding = sv.decoding_ids(batch)
-    chunked = getattr(batch, "chunked_req", None)
+    chunked = sv.chunked_request(batch)
     live = []
     for i, req in enumerate(sv.batch_requests(batch)):
         state = state_of(req)
@@ -184,7 +184,13 @@ def after_run_batch(result, sched, batch, *args, **kwargs):
         live.append((i, req, state))
     if not live:
         return result
-    sv.wait_for_forward(sched)  # GPU: the forward wrote the prompt KV on its own stream
+    with sv.on_forward_stream(sched):  # GPU: ordered after this forward, before the next
+        prune_batch(sched, batch, live)
+    return result
+
+
+def prune_batch(sched, batch, live: list) -> None:
+    """Publish, score, select, agree across ranks, compact and report ``live`` requests."""
     for _, req, _ in live:
         sv.publish_prompt(req, sv.tree(sched))
     t0 = time.perf_counter()
@@ -194,83 +200,110 @@ def after_run_batch(result, sched, batch, *args, **kwargs):
         logger.exception("lkv_sglang: the lookahead pass over %d requests failed", len(live))
         scores, pass_error = {}, f"{type(e).__name__}: {e}"
     share = (time.perf_counter() - t0) * 1000 / max(len(scores), 1)  # each request's part
+    prunes = []
     for i, req, state in live:
         mine, pass_batch = scores.get(id(req), (None, 0))
-        prune_request(
-            sched,
-            batch,
-            i,
-            req,
-            state,
-            mine,
-            share if mine is not None else 0.0,
-            pass_batch,
-            pass_error,
-        )
-    return result
+        prune = Prune(i, req, state, share if mine is not None else 0.0, pass_batch)
+        prunes.append(prune.plan(sched, mine, pass_error))
+    agree_across_ranks(sched, prunes)  # TP: every rank compacts the same requests, or none does
+    for prune in prunes:
+        prune.finish(sched, batch)
 
 
-def prune_request(
-    owner,
-    batch,
-    i: int,
-    req,
-    state: PruneState,
-    lookahead: torch.Tensor | None = None,
-    shared_ms: float = 0.0,
-    pass_batch: int = 0,
-    pass_error: str | None = None,
-) -> None:
-    """Select and compact one request; any failure leaves it whole and says so in its report.
+class Prune:
+    """One request's pruning in two steps: ``plan`` (score and select; nothing changes) and
+    ``finish`` (compact, set the batch's KV length, report). Any failure leaves the request
+    whole and says so in its report."""
 
-    ``lookahead``: its scores from the lookahead pass over ``pass_batch`` requests, which took
-    ``shared_ms`` per request, or failed with ``pass_error``."""
-    t0 = time.perf_counter()
-    n, start = sv.prompt_len(req), state.select_from
-    summary = {
-        "policy": state.settings.policy,
-        "budget": state.settings.budget,
-        "scope": state.settings.scope,
-        "prompt_tokens": n,
-        "cached_prefix_tokens": state.shared_len or 0,
-        "kept_tokens": n,
-        "pruned": False,
-        "eviction_ms": 0.0,
-        "kv_tokens": sv.kv_len(req),
-    }
-    if lookahead is not None:
-        summary["lookahead_batch"] = pass_batch  # requests scored together in one pass
-    before = pool_counts(owner)
-    if exceeds_budget(req, state):
+    def __init__(self, i: int, req, state: PruneState, shared_ms: float, pass_batch: int):
+        self.i, self.req, self.state = i, req, state
+        self.t0 = time.perf_counter() - shared_ms / 1000  # its share of the lookahead passes
+        self.keep = None  # the core's KeepPlan, or None: nothing to do
+        n = sv.prompt_len(req)
+        self.summary = {
+            "policy": state.settings.policy,
+            "budget": state.settings.budget,
+            "scope": state.settings.scope,
+            "prompt_tokens": n,
+            "cached_prefix_tokens": state.shared_len or 0,
+            "kept_tokens": n,
+            "pruned": False,
+            "eviction_ms": 0.0,
+            "kv_tokens": sv.kv_len(req),
+        }
+        if pass_batch:
+            self.summary["lookahead_batch"] = pass_batch  # requests scored together in one pass
+
+    def fail(self, error: str) -> None:
+        self.keep = None
+        self.summary["error"] = error
+
+    def plan(self, owner, lookahead: torch.Tensor | None, pass_error: str | None) -> Prune:
+        if not exceeds_budget(self.req, self.state):
+            return self
         try:
-            if pass_error is not None and uses_lookahead(state):
+            if pass_error is not None and uses_lookahead(self.state):
                 raise RuntimeError(f"the lookahead pass failed: {pass_error}")
-            plan = keep_plan(owner, req, state, lookahead)
-            if not plan.is_full:
-                done = compact_request(owner, req, plan, start, n)
-                sv.set_batch_kv_len(batch, i, done.kv_len)
+            keep = keep_plan(owner, self.req, self.state, lookahead)
+            self.keep = None if keep.is_full else keep
+        except Exception as e:
+            logger.exception("lkv_sglang: scoring request %s failed", sv.request_id(self.req))
+            self.fail(f"{type(e).__name__}: {e}")
+        return self
+
+    def finish(self, owner, batch) -> None:
+        req, state, summary = self.req, self.state, self.summary
+        before = pool_counts(owner)
+        if self.keep is not None:
+            start = state.select_from
+            try:
+                done = compact_request(owner, req, self.keep, start, sv.prompt_len(req))
+            except NoRoom as e:
+                self.fail(str(e))
+            except Exception as e:  # compaction raises before it changes the request's row
+                logger.exception("lkv_sglang: compacting request %s failed", sv.request_id(req))
+                self.fail(f"{type(e).__name__}: {e}")
+            else:
+                sv.set_batch_kv_len(batch, self.i, done.kv_len)
                 state.pruned = True
                 state.position_offset = done.released  # logical length - KV length, for RoPE
                 RUNTIME.freed = True
                 summary.update(
-                    kept_tokens=start + plan.budgets[0],
+                    kept_tokens=start + self.keep.budgets[0],
                     pruned=True,
                     mode=done.mode,
                     kv_tokens=done.kv_len,
                     kernels=kernels_used(owner),
                 )
-        except NoRoom as e:
-            summary["error"] = str(e)
-        except Exception as e:  # raised before any state changed: serve it unpruned
-            logger.exception(
-                "lkv_sglang: pruning request %s failed; it keeps its full KV", sv.request_id(req)
+        state.forget_observation()
+        summary["eviction_ms"] = round((time.perf_counter() - self.t0) * 1000, 3)
+        state.summary = summary
+        attach_summary(req, summary)
+        log_event(
+            "prune", rid=sv.request_id(req), **summary, before=before, after=pool_counts(owner)
+        )
+
+
+def agree_across_ranks(owner, prunes: list[Prune]) -> None:
+    """With tensor parallelism a request is compacted only if every rank planned it: ranks
+    score their own KV heads, and one that failed would otherwise leave the ranks holding
+    different KV lengths for the same request. One all-reduce (sum) of the planned flags."""
+    from sglang.srt.runtime_context import get_parallel
+
+    tp_size = get_parallel().tp_size
+    if not prunes or tp_size == 1:
+        return
+    from sglang.srt.distributed import tensor_model_parallel_all_reduce
+
+    pool = sv.kv_pool(owner)
+    device = pool.get_key_buffer(pool.start_layer).device
+    planned = torch.tensor([p.keep is not None for p in prunes], dtype=torch.int32, device=device)
+    agreed = (tensor_model_parallel_all_reduce(planned) == tp_size).tolist()
+    for prune, yes in zip(prunes, agreed, strict=True):
+        if prune.keep is not None and not yes:
+            prune.fail(
+                "another tensor-parallel rank could not plan this request; all keep it whole"
             )
-            summary["error"] = f"{type(e).__name__}: {e}"
-    state.forget_observation()
-    summary["eviction_ms"] = round((time.perf_counter() - t0) * 1000 + shared_ms, 3)
-    state.summary = summary
-    attach_summary(req, summary)
-    log_event("prune", rid=sv.request_id(req), **summary, before=before, after=pool_counts(owner))
 
 
 # ---------------------------------------------------------------- 6. next batch

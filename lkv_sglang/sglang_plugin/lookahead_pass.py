@@ -89,6 +89,16 @@ class TPSlices:
     def column(self, full: torch.Tensor, width: int) -> torch.Tensor:
         return self.pick(full, slice(self.rank * width, (self.rank + 1) * width))
 
+    def finish_row_parallel(self, proj, out: torch.Tensor) -> torch.Tensor:
+        """A row-parallel projection's output, all-reduced when the module left it partial.
+
+        SGLang 0.5.23's Llama/Qwen2 build ``o_proj`` and ``down_proj`` with
+        ``reduce_results=False`` (the decoder layer reduces at its boundary); called on its own
+        here, the sum over ranks must be taken here."""
+        if getattr(proj, "reduce_results", True):
+            return out
+        return self.reduce(out)
+
     def reduce(self, partial: torch.Tensor) -> torch.Tensor:
         if self.size == 1:
             return partial
@@ -118,20 +128,47 @@ def row_parallel_lora(
     return (low @ b.t() * module.config.scaling).to(x_local.dtype)
 
 
+KEY_CHUNK = 4096  # keys per step of the pass's attention output (bounds its float32 blocks)
+
+
 def attend(
-    q: torch.Tensor, keys: torch.Tensor, values: torch.Tensor, scale: float, query_start: int
+    q: torch.Tensor,
+    keys: torch.Tensor,
+    values: torch.Tensor,
+    scale: float,
+    query_start: int,
+    key_chunk: int = KEY_CHUNK,
 ) -> torch.Tensor:
-    """Causal GQA attention output in torch: q (Hq, T, D), keys/values (Hkv, K, D) -> (T, Hq * D)."""
-    group = q.shape[0] // keys.shape[0]
-    k = keys.repeat_interleave(group, 0).float()
-    v = values.repeat_interleave(group, 0).float()
-    logits = q.float() @ k.transpose(1, 2) * scale
-    q_pos = query_start + torch.arange(q.shape[1], device=q.device)
-    logits.masked_fill_(
-        torch.arange(k.shape[1], device=q.device)[None, :] > q_pos[:, None], float("-inf")
-    )
-    out = logits.softmax(-1) @ v  # (Hq, T, D)
-    return out.transpose(0, 1).reshape(q.shape[1], -1).to(q.dtype)
+    """Causal GQA attention output in torch: q (Hq, T, D), keys/values (Hkv, K, D) -> (T, Hq * D).
+
+    Query t sits at position ``query_start + t`` and sees keys 0 .. that position. Keys are
+    visited ``key_chunk`` at a time with a running (online) softmax, and each KV head serves its
+    query group as one matrix, so no key is copied per query head: besides the inputs, the peak
+    is about ``4 * Hq * T * (key_chunk + 2 * D)`` bytes (float32), whatever K is.
+    """
+    hq, t, d = q.shape
+    hkv, k_len = keys.shape[0], keys.shape[1]
+    group = hq // hkv
+    rows = q.float().reshape(hkv, group * t, d)  # a KV head's query group, (group, t) row-major
+    pos = (query_start + torch.arange(t, device=q.device)).repeat(group)  # (group * t,)
+    top = torch.full((hkv, group * t), float("-inf"), device=q.device)
+    norm = torch.zeros(hkv, group * t, device=q.device)
+    acc = torch.zeros(hkv, group * t, d, device=q.device)
+    for s in range(0, k_len, key_chunk):
+        e = min(k_len, s + key_chunk)
+        logits = rows @ keys[:, s:e].float().transpose(1, 2) * scale  # (Hkv, group * t, e - s)
+        future = torch.arange(s, e, device=q.device)[None, :] > pos[:, None]
+        logits.masked_fill_(future, float("-inf"))
+        new_top = torch.maximum(top, logits.amax(-1))
+        # rows that see no key of this chunk keep -inf: their weights are exp(-inf) = 0
+        safe = torch.where(torch.isinf(new_top), torch.zeros_like(new_top), new_top)
+        weights = torch.exp(logits - safe[..., None])
+        rescale = torch.exp(top - safe)
+        norm = norm * rescale + weights.sum(-1)
+        acc = acc * rescale[..., None] + weights @ values[:, s:e].float()
+        top = new_top
+    out = (acc / norm[..., None]).reshape(hq, t, d)  # every query sees key 0: norm > 0
+    return out.transpose(0, 1).reshape(t, -1).to(q.dtype)
 
 
 def attend_nhd(
@@ -236,8 +273,8 @@ def lookahead_attention(
     h = (
         module.embeddings.detach().to(dtype).repeat(batch, 1)
     )  # (B * T, hidden), request after request
-    positions = torch.cat([torch.arange(n, n + n_look, dtype=torch.int64) for n in prompt_lens]).to(
-        h.device
+    positions = torch.cat(
+        [torch.arange(n, n + n_look, dtype=torch.int64, device=h.device) for n in prompt_lens]
     )
     total_kv = module.config.base_fingerprint.get("num_kv_heads", first.num_kv_heads * tp_size)
     slots = [req_to_token[r, :n].to(torch.int64) for r, n in zip(rows, prompt_lens, strict=True)]
@@ -275,7 +312,7 @@ def lookahead_attention(
             values = torch.cat([v_buffer[own].to(dtype), v3[mine]])
             outs.append(attend_nhd(q3[mine], keys, values, attn.scaling))
         out = torch.cat(outs)
-        o, _ = attn.o_proj(out)
+        o = tp.finish_row_parallel(attn.o_proj, attn.o_proj(out)[0])
         h = h + o + row_parallel_lora(module, idx, "o_proj", out, tp)
         x = rms_norm(h, layer.post_attention_layernorm)
         gate_up, _ = mlp.gate_up_proj(x)
@@ -284,7 +321,7 @@ def lookahead_attention(
         gate = gate + tp.column(lora(module, idx, "gate_proj", x), width).to(dtype)
         up = up + tp.column(lora(module, idx, "up_proj", x), width).to(dtype)
         act = F.silu(gate) * up
-        d, _ = mlp.down_proj(act)
+        d = tp.finish_row_parallel(mlp.down_proj, mlp.down_proj(act)[0])
         h = h + d + row_parallel_lora(module, idx, "down_proj", act, tp)
     stacked = torch.stack(scores)  # (L, B, Hkv, max N)
     return [stacked[:, b, :, :n] for b, n in enumerate(prompt_lens)]

@@ -97,7 +97,14 @@ def keep_plan(proc, req, state: PruneState, lookahead: torch.Tensor | None = Non
     attn = observed_attention(pool, state, lookahead)
     if attn is not None:
         attn = attn[:, :, start:n]
-    obs = Observation(n - start, pool.layer_num, sv.pool_heads(pool), attn)
+    device = pool.get_key_buffer(pool.start_layer).device  # position-only policies follow the pool
+    obs = Observation(
+        n - start,
+        pool.layer_num,
+        sv.pool_heads(pool),
+        attn,
+        device=device if attn is None else None,
+    )
     plan = RUNTIME.policy(state.settings.policy).select(obs, state.settings.budget)
     dump = os.environ.get(ENV_DUMP)
     if dump:  # debugging aid: what was scored and kept, per request

@@ -58,7 +58,7 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "req_to_token_pool",
         "tree_cache",
         "model_worker",
-        "forward_stream",
+        "forward_stream_ctx",
         "device",
         "max_total_num_tokens",
         "server_args",
@@ -192,6 +192,11 @@ def decoding_ids(batch) -> set[int]:
     return {id(r) for r in (batch.decoding_reqs or ())}
 
 
+def chunked_request(batch):
+    """The request whose prefill chunk in ``batch`` is not its last (None when every one is)."""
+    return getattr(batch, "chunked_req", None)
+
+
 def set_batch_kv_len(batch, i: int, n: int) -> None:
     """Row ``i`` of ``batch`` now holds ``n`` KV entries (the merged decode batch inherits it)."""
     for name in ("seq_lens", "seq_lens_cpu", "orig_seq_lens"):
@@ -261,12 +266,16 @@ def served_model(owner):
     return owner.model_worker.model_runner.model
 
 
-def wait_for_forward(sched) -> None:
-    """Block until the batch just run has written its KV (GPU: the forward stream; the CPU
-    engine's streams are stubs and its forward is synchronous)."""
-    stream = getattr(sched, "forward_stream", None)
-    if stream is not None and getattr(sched, "device", "cpu") != "cpu":
-        stream.synchronize()
+def on_forward_stream(sched):
+    """A context in which work is queued on SGLang's forward stream (GPU), after the forward that
+    wrote the prompt KV and before the next one, which may reuse the slots pruning frees or
+    unlocks; the CPU engine's streams are stubs and its forward is synchronous."""
+    import contextlib
+
+    ctx = getattr(sched, "forward_stream_ctx", None)
+    if ctx is None or getattr(sched, "device", "cpu") == "cpu":
+        return contextlib.nullcontext()
+    return ctx
 
 
 def publish_prompt(req, tree_cache) -> None:

@@ -133,6 +133,21 @@ def test_lookahead_attention_output_cpu(group):
     )
 
 
+@pytest.mark.parametrize("key_chunk", [1, 7, 64, 4096])
+def test_lookahead_attention_output_in_key_chunks(key_chunk):
+    """The running-softmax key chunks give the one-pass result, whatever the chunk size."""
+    from lkv_sglang.sglang_plugin.lookahead_pass import attend
+
+    gen = torch.Generator().manual_seed(key_chunk)
+    q = torch.randn(6, 5, DIM, generator=gen)  # Hq 6 over 2 KV heads
+    keys, values = torch.randn(2, 2, 90, DIM, generator=gen)
+    got = attend(q, keys, values, DIM**-0.5, query_start=85, key_chunk=key_chunk)
+    want = attention_by_hand(
+        q.transpose(0, 1), keys.transpose(0, 1), values.transpose(0, 1), DIM**-0.5
+    )
+    torch.testing.assert_close(got.double(), want, atol=1e-5, rtol=1e-4)
+
+
 @pytest.mark.skipif(not lkv_kernels.flashinfer_enabled(), reason="needs a CUDA GPU with flashinfer")
 @pytest.mark.parametrize("group", [1, 7])
 def test_lookahead_attention_output_flashinfer(group):

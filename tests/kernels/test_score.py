@@ -135,3 +135,28 @@ def test_one_batch_many_layers(paged, device) -> None:
         score_layer(sb, query, kb, r2t, extra_k=torch.zeros(13, 2, 16, device=device))
     with pytest.raises(ValueError, match="query has 12 rows"):
         score_layer(sb, query[:12], kb, r2t)
+
+
+@pytest.mark.parametrize("hq, hkv, q_len, n_keys, start", [(4, 2, 8, 40, 32), (6, 2, 32, 300, 268)])
+def test_kernel_oracle_equals_the_cores_mean_attention(hq, hkv, q_len, n_keys, start):
+    """The kernels' self-contained oracle and the core's chunked primitive agree."""
+    from lkv_kernels.score_ref import plain_mean_attention
+    from lkv_sglang.core.attention import mean_attention
+
+    gen = torch.Generator().manual_seed(hq * n_keys)
+    q = torch.randn(hq, q_len, 16, generator=gen)
+    k = torch.randn(hkv, n_keys, 16, generator=gen)
+    core = mean_attention(q, k, 0.25, start, chunk=5, key_chunk=64)
+    assert torch.allclose(plain_mean_attention(q, k, 0.25, start), core, atol=1e-6)
+
+
+def test_kernel_oracle_in_key_chunks():
+    from lkv_kernels.score_ref import plain_mean_attention
+
+    gen = torch.Generator().manual_seed(1)
+    q, k = torch.randn(6, 7, 16, generator=gen), torch.randn(2, 50, 16, generator=gen)
+    whole = plain_mean_attention(q, k, 0.3, 43)
+    for chunk in (1, 9, 50):
+        assert torch.allclose(
+            plain_mean_attention(q, k, 0.3, 43, key_chunk=chunk), whole, atol=1e-6
+        )

@@ -46,3 +46,18 @@ def test_qwen2_matches_reference(server, qwen2, prompts, ref, policy):
         model, ids, policy, BUDGET, NEW, lookahead=module if policy == "lookaheadkv" else None
     )
     assert server.events("prune")[-1]["pruned"]
+
+
+@pytest.mark.parametrize("policy", ["lookaheadkv", "snapkv"])
+def test_qwen2_repeated_prompt_equals_cold(server, qwen2, prompts, ref, policy):
+    """Scope "prompt": a radix hit on the whole prompt still gives the cold reference tokens."""
+    model, module, _ = qwen2
+    ids = prompts(random.Random(12), 60, model.config.vocab_size)
+    expected = ref(
+        model, ids, policy, BUDGET, NEW, lookahead=module if policy == "lookaheadkv" else None
+    )
+    server.generate(ids, NEW, {"eviction": policy})
+    again = server.generate(ids, NEW, {"eviction": policy})
+    assert again["meta_info"]["cached_tokens"] > 0
+    assert again["output_ids"] == expected
+    assert again["meta_info"]["lkv_eviction"][0]["kv_tokens"] == BUDGET

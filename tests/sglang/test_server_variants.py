@@ -22,13 +22,18 @@ pytestmark = pytest.mark.sglang
 
 BUDGET, NEW = 10, 10
 TRITON = {"LKV_KERNELS": "triton", "TRITON_INTERPRET": "1"}
-VARIANTS = {  # name: (flags, environment)
-    "no-radix": (["--disable-radix-cache"], {}),
-    "retract": ([], {"SGLANG_TEST_RETRACT": "1", "SGLANG_TEST_RETRACT_INTERVAL": "5"}),
-    "triton": ([], TRITON),
-    "no-radix-triton": (["--disable-radix-cache", "--lookahead-batch", "2"], TRITON),
-    "page16-triton": (["--page-size", "16"], TRITON),
-    "no-radix-page16": (["--disable-radix-cache", "--page-size", "16"], {}),
+OFF = "--disable-overlap-schedule"
+RETRACT = {"SGLANG_TEST_RETRACT": "1", "SGLANG_TEST_RETRACT_INTERVAL": "5"}
+VARIANTS = {  # name: (flags, environment); without OFF: SGLang's default overlap scheduler
+    "no-radix": ([OFF, "--disable-radix-cache"], {}),
+    "retract": ([OFF], RETRACT),
+    "retract-overlap": ([], RETRACT),
+    "triton": ([OFF], TRITON),
+    "no-radix-triton": ([OFF, "--disable-radix-cache", "--lookahead-batch", "2"], TRITON),
+    "page16-triton": ([OFF, "--page-size", "16"], TRITON),
+    "no-radix-page16": ([OFF, "--disable-radix-cache", "--page-size", "16"], {}),
+    "no-insert": (["--eviction-no-tree-insert"], {}),
+    "no-insert-page16": (["--eviction-no-tree-insert", "--page-size", "16"], {}),
 }
 
 
@@ -41,8 +46,14 @@ def whole_pages(n: int, page: int) -> int:
     return -(-n // page) * page
 
 
-ALL = list(VARIANTS)
-UNRETRACTED = [v for v in VARIANTS if v != "retract"]  # answers are deterministic only there
+ALL = [v for v in VARIANTS if v != "retract-overlap"]  # that one runs the retraction test only
+UNRETRACTED = [v for v in VARIANTS if not v.startswith("retract")]  # deterministic answers
+RADIX_KEPT = [v for v in UNRETRACTED if not v.startswith(("no-radix", "no-insert"))]
+
+
+def in_place(name: str) -> bool:
+    """Compaction in the request's own slots: nothing of its prompt went into the tree."""
+    return name.startswith(("no-radix", "no-insert"))
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +61,6 @@ def variant(request, tiny_llama_dir, tiny_lookahead, tmp_path_factory):
     _, ckpt = tiny_lookahead
     extra, env = VARIANTS[request.param]
     flags = [
-        "--disable-overlap-schedule",
         "--eviction",
         "h2o",
         "--eviction-budget",
@@ -64,11 +74,12 @@ def variant(request, tiny_llama_dir, tiny_lookahead, tmp_path_factory):
     server.stop()
 
 
-@pytest.mark.parametrize("variant", ["retract"], indirect=True)
+@pytest.mark.parametrize("variant", ["retract", "retract-overlap"], indirect=True)
 def test_retracted_requests_are_repruned_and_release_exactly(variant, tiny_hf, prompts):
     """SGLang retracts running requests every few steps (its test switch); a retracted request
-    re-prefills and is pruned again. Its continuation may differ from an unretracted run, so
-    only completion and accounting are checked."""
+    re-prefills (hitting its own unpruned prompt in the radix tree) and is pruned again. Its
+    continuation may differ from an unretracted run, so only completion, re-pruning and
+    accounting are checked."""
     name, server = variant
     rnd = random.Random(21)
     cases = [prompts(rnd, 40 + 7 * i, tiny_hf.config.vocab_size) for i in range(4)]
@@ -77,7 +88,9 @@ def test_retracted_requests_are_repruned_and_release_exactly(variant, tiny_hf, p
     with cf.ThreadPoolExecutor(4) as pool:
         outs = list(pool.map(lambda ids: server.generate(ids, 30, {"eviction": "snapkv"}), cases))
     assert all(len(o["output_ids"]) == 30 for o in outs)
-    assert len(server.events("prune")) > n_prunes + 4, "expected re-prefills after retraction"
+    prunes = server.events("prune")[n_prunes:]
+    assert sum(p["pruned"] for p in prunes) > 4, "expected re-prefills after retraction, re-pruned"
+    assert all(p["pruned"] for p in prunes), [p for p in prunes if not p["pruned"]]
     end = server.wait_idle()
     assert (
         end["used"] == 0
@@ -102,32 +115,34 @@ def test_matches_reference_and_frees_exactly(
     assert prune["pruned"] and prune["after"]["used"] - start.get("used", 0) == whole_pages(
         BUDGET, page_of(name)
     )
-    assert prune["mode"] == ("in_place" if name.startswith("no-radix") else "copy")
+    assert prune["mode"] == ("in_place" if in_place(name) else "copy")
     assert prune["kernels"] == ("triton" if name.endswith("triton") else "torch")
-    if name == "retract":
+    if name.startswith("retract"):
         assert prune["pruned"]  # outputs may differ only if retracted mid-decode: checked above
     end = server.wait_idle()
     assert (
         end["used"] == 0
         and end["available"] + end["evictable"] == start["available"] + start["evictable"]
     )
-    if name.startswith("no-radix"):
+    if in_place(name):
         assert end["available"] == start["available"]  # every slot back to the allocator
 
 
 @pytest.mark.parametrize("variant", ALL, indirect=True)
 def test_shared_prefix_across_chunks(variant, tiny_hf, prompts, ref, ref_prefix):
+    """Scope "suffix": the matched prefix stays in the row, shared; only the own suffix is pruned."""
     name, server = variant
     rnd = random.Random(9)
     vocab = tiny_hf.config.vocab_size
     doc = prompts(rnd, 40, vocab)
     a_ids, b_ids = doc + prompts(rnd, 34, vocab), doc + prompts(rnd, 34, vocab)
     start = server.wait_idle()
-    a = server.generate(a_ids, NEW, {"eviction": "snapkv"})
+    suffix = {"eviction": "snapkv", "eviction_scope": "suffix"}
+    a = server.generate(a_ids, NEW, suffix)
     assert a["output_ids"] == ref(tiny_hf, a_ids, "snapkv", BUDGET, NEW)
-    b = server.generate(b_ids, NEW, {"eviction": "snapkv"})
+    b = server.generate(b_ids, NEW, suffix)
     shared = b["meta_info"]["cached_tokens"]
-    if name.startswith("no-radix"):
+    if in_place(name):
         assert shared == 0
     else:
         assert shared >= len(doc) // page_of(name) * page_of(
