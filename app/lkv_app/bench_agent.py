@@ -1,8 +1,11 @@
-"""How often the agent completes a small document task on a running server.
+"""How often the agent completes the task suite (``agent_tasks.py``) on a running server.
 
-A task is completed when the agent called at least one tool, then answered, and the answer
-holds the expected word. ``python -m lkv_app.bench_agent --server URL --out results/agent.json``
-adds (or replaces) this model's entry in the JSON file.
+A task is completed when the agent called a tool, answered within the turn limit, and the
+answer holds an expected string and names the right source document ("absent" tasks: the
+answer says the documents do not say). Each configuration is sent per request
+(``custom_params``), so one server serves all of them.
+``python -m lkv_app.bench_agent --server URL --configs none,lookaheadkv@128,lookaheadkv@256``
+adds (or replaces) this model's entries in ``results/agent.json``.
 """
 
 from __future__ import annotations
@@ -14,101 +17,137 @@ import platform
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from .agent import AgentSettings, collect
+from .agent.steps import NOT_FOUND
+from .agent_tasks import TASKS, Task
 from .chat_model import ChatLookaheadKV
+from .examples import example_documents
 from .server import server_info
 from .store import DocumentStore
 
-DOCS = {
-    "mars_log.txt": "Mission log, sol 412. The sky on Mars is butterscotch during the day. "
-    "The rover is named Perseverance and it drove 212 metres today.",
-    "cats.md": "# Cats\nA group of cats is called a clowder. Cats sleep about 15 hours a day.",
-    "kitchen.txt": "Soup notes: the secret ingredient of the house soup is smoked paprika.",
-    "robot.md": "# Robot spec\nThe inspection robot has six legs and a battery of 40 Wh.",
-}
-TASKS = [
-    ("What colour is the sky on Mars during the day?", "butterscotch"),
-    ("What is the secret ingredient of the house soup?", "paprika"),
-    ("How many legs does the inspection robot have?", "six"),
-    ("What is the rover on Mars named?", "perseverance"),
-    ("How far did the rover drive today?", "212"),
-]
+
+def score(task: Task, answer: str) -> tuple[bool, bool]:
+    """(answer right, source named right)."""
+    if task.kind == "absent":
+        return answer == NOT_FOUND, answer == NOT_FOUND
+    text = answer.lower().replace(",", "")
+    right = any(e.lower() in text for e in task.expected)
+    return right, f"(source: {task.source})".lower() in answer.lower()
 
 
-def run_tasks(url: str, settings: AgentSettings, store: DocumentStore) -> list[dict]:
-    llm = ChatLookaheadKV(base_url=url + "/v1", temperature=0, max_retries=0, timeout=600)
-    rows = []
-    for question, expected in TASKS:
-        t0 = time.perf_counter()
-        run = collect(question, store, llm, settings)
-        correct = expected in run.answer.lower()
-        rows.append(
-            {
-                "question": question,
-                "expected": expected,
-                "answer": run.answer,
-                "tools": run.tools_used,
-                "answered": run.completed,
-                "correct": correct,
-                "completed": run.completed and correct and bool(run.tools_used),
-                "stop_reason": run.stop_reason,
-                "seconds": round(time.perf_counter() - t0, 1),
-            }
-        )
-        print(json.dumps(rows[-1]), flush=True)
-    return rows
+def run_task(llm: ChatLookaheadKV, settings: AgentSettings, store: DocumentStore, task: Task):
+    t0 = time.perf_counter()
+    run = collect(task.question, store, llm, settings)
+    right, sourced = score(task, run.answer)
+    kept = [
+        (s.eviction.kept_tokens, s.eviction.prompt_tokens)
+        for s in run.steps
+        if s.eviction is not None and s.kind != "tool_result"
+    ]
+    row = {
+        "kind": task.kind,
+        "question": task.question,
+        "expected": list(task.expected) or NOT_FOUND,
+        "answer": run.answer,
+        "tools": run.tools_used,
+        "calls": [s.text for s in run.steps if s.kind == "tool_call"],
+        "correct": right,
+        "source_named": sourced,
+        "completed": run.completed and right and sourced and bool(run.tools_used),
+        "stop_reason": run.stop_reason,
+        "kept_of_prompt_per_turn": kept,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def summary(rows: list[dict]) -> dict:
+    n = len(rows)
+    out = {
+        "tasks": n,
+        "completed": sum(r["completed"] for r in rows),
+        "completion_rate": round(sum(r["completed"] for r in rows) / n, 3),
+        "called_a_tool": sum(bool(r["tools"]) for r in rows),
+        "hit_turn_limit": sum(not r["stop_reason"] == "answered" for r in rows),
+        "pruned_turns": sum(k < p for r in rows for k, p in r["kept_of_prompt_per_turn"]),
+        "mean_seconds": round(sum(r["seconds"] for r in rows) / n, 1),
+    }
+    for kind in ("lookup", "two_hop", "absent"):
+        sub = [r for r in rows if r["kind"] == kind]
+        out[kind] = f"{sum(r['completed'] for r in sub)}/{len(sub)}"
+    return out
+
+
+def entry(a, info, policy: str, budget: int | None, rows: list[dict], argv) -> dict:
+    done = [r for r in rows if r is not None]
+    return {
+        "command": "python -m lkv_app.bench_agent "
+        + " ".join(argv if argv is not None else sys.argv[1:]),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores shared with other "
+        f"jobs, {platform.platform()}",
+        "model": info.model_path,
+        "eviction": policy,
+        "budget": budget,
+        "max_turns": a.max_turns,
+        "tasks_run": f"{len(done)}/{len(rows)}",
+        "summary": summary(done) if done else {},
+        "runs": done,
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--server", default="http://127.0.0.1:30000")
     ap.add_argument("--out", default="results/agent.json")
-    ap.add_argument("--eviction", default=None)
-    ap.add_argument("--budget", type=int, default=256)
+    ap.add_argument(
+        "--configs",
+        default="none,lookaheadkv@128,lookaheadkv@256",
+        help="comma-separated POLICY[@BUDGET], sent per request",
+    )
     ap.add_argument("--max-turns", type=int, default=4)
-    ap.add_argument("--tool-call-parser", default="hermes", help="as the server was started")
-    ap.add_argument("--strict", action="store_true", help="only the server parser's tool calls")
+    ap.add_argument("--limit", type=int, default=0, help="run only the first N tasks")
+    ap.add_argument("--jobs", type=int, default=1, help="tasks run at a time (the server batches)")
     a = ap.parse_args(argv)
     info = server_info(a.server)
-    settings = AgentSettings(
-        max_turns=a.max_turns,
-        eviction=a.eviction,
-        eviction_budget=a.budget,
-        lenient_tool_calls=not a.strict,
-    )
-    with tempfile.TemporaryDirectory() as tmp:
-        store = DocumentStore(tmp)
-        for name, text in DOCS.items():
-            store.ingest(name, text.encode())
-        rows = run_tasks(info.url, settings, store)
-    n = len(rows)
-    entry = {
-        "command": "python -m lkv_app.bench_agent "
-        + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores shared with other jobs, "
-        f"{platform.platform()}",
-        "model": info.model_path,
-        "tool_call_parser": a.tool_call_parser,
-        "eviction": a.eviction or "server default",
-        "budget": a.budget,
-        "max_turns": a.max_turns,
-        "tasks": n,
-        "completed": sum(r["completed"] for r in rows),
-        "completion_rate": round(sum(r["completed"] for r in rows) / n, 3),
-        "called_a_tool": sum(bool(r["tools"]) for r in rows),
-        "answer_correct_with_or_without_tools": sum(r["correct"] for r in rows),
-        "mean_seconds": round(sum(r["seconds"] for r in rows) / n, 1),
-        "runs": rows,
-    }
+    tasks = TASKS[: a.limit] if a.limit else TASKS
     out = Path(a.out)
     data = json.loads(out.read_text()) if out.is_file() else {}
-    mode = "strict" if a.strict else "lenient"
-    data[f"{Path(info.model_path or 'unknown').name}/{mode}/{a.eviction or 'default'}"] = entry
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(data, indent=2) + "\n")
-    print(f"{entry['completed']}/{n} completed -> {out}")
+    data = {k: v for k, v in data.items() if isinstance(v, dict) and "summary" in v}
+    model = Path(info.model_path or "unknown").name
+    llm = ChatLookaheadKV(base_url=info.url + "/v1", temperature=0, max_retries=0, timeout=1800)
+    configs = {}
+    for key in a.configs.split(","):
+        policy, _, b = key.partition("@")
+        configs[key] = AgentSettings(
+            max_turns=a.max_turns, eviction=policy, eviction_budget=int(b) if b else None
+        )
+    rows = {key: [None] * len(tasks) for key in configs}
+    with tempfile.TemporaryDirectory() as tmp:
+        store = DocumentStore(tmp)
+        for name, raw in example_documents().items():
+            store.ingest(name, raw)
+        with ThreadPoolExecutor(a.jobs) as pool:
+            futures = {
+                pool.submit(run_task, llm, settings, store, task): (key, i)
+                for i, task in enumerate(tasks)
+                for key, settings in configs.items()
+            }
+            for fut in as_completed(futures):  # results are written as they arrive
+                key, i = futures[fut]
+                rows[key][i] = fut.result()
+                s = configs[key]
+                data[f"{model}/{key}"] = entry(
+                    a, info, s.eviction, s.eviction_budget, rows[key], argv
+                )
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_text(json.dumps(data, indent=2) + "\n")
+    for key in configs:
+        print(key, json.dumps(data[f"{model}/{key}"]["summary"]))
+    print(f"-> {out}")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,9 @@
 Eviction settings travel per request in the OpenAI extra body as ``custom_params``
 (``{"eviction": POLICY, "eviction_budget": N}``; ``eviction="none"`` turns pruning off for the
 request). Each response's eviction summary is in ``message.response_metadata["lkv_eviction"]``
-(read it with ``eviction_of(message)``). Without streaming the server reports it
-(``return_meta_info``); SGLang's OpenAI stream carries no meta_info, so a streamed response gets
-a summary derived from its usage counts (``source="derived"``, no eviction time).
+(read it with ``eviction_of(message)``): without streaming from ``choices[0].meta_info``
+(``return_meta_info``), streamed from the final chunk's top-level ``lkv_eviction`` key. A
+response without the report has none (``eviction_of`` returns None); nothing is derived.
 
 Example::
 
@@ -19,7 +19,6 @@ Example::
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from langchain_core.messages import BaseMessage
@@ -27,9 +26,9 @@ from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_openai import ChatOpenAI
 from pydantic import Field, model_validator
 
-from .eviction import META_KEY, EvictionInfo, derived, from_meta_info
+from .eviction import META_KEY, EvictionInfo, from_meta_info, from_report
 
-CALL_KEYS = ("eviction", "eviction_budget")
+CALL_KEYS = ("eviction", "eviction_budget", "json_schema")
 
 
 class ChatLookaheadKV(ChatOpenAI):
@@ -42,6 +41,9 @@ class ChatLookaheadKV(ChatOpenAI):
 
     eviction: str | None = None
     eviction_budget: int | None = Field(default=None, gt=0)
+    json_schema: dict | None = None
+    """Constrain every reply to this JSON schema (the server's structured output, sent as
+    ``response_format`` in the extra body so the plain ``create`` path is used)."""
     model_name: str = Field(default="default", alias="model")
     stream_usage: bool | None = True
 
@@ -66,6 +68,7 @@ class ChatLookaheadKV(ChatOpenAI):
         self, input_: Any, *, stop: list[str] | None = None, **kwargs: Any
     ) -> dict:
         policy, budget = self._effective(kwargs)
+        schema = kwargs.get("json_schema", self.json_schema)
         for key in CALL_KEYS:
             kwargs.pop(key, None)
         payload = super()._get_request_payload(input_, stop=stop, **kwargs)
@@ -77,6 +80,11 @@ class ChatLookaheadKV(ChatOpenAI):
             custom["eviction_budget"] = int(budget)
         if custom:
             extra["custom_params"] = custom
+        if schema is not None:
+            extra["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "reply", "schema": schema},
+            }
         if not payload.get("stream"):
             extra["return_meta_info"] = True
         payload["extra_body"] = extra
@@ -91,32 +99,6 @@ class ChatLookaheadKV(ChatOpenAI):
                 gen.message.response_metadata[META_KEY] = info.as_dict()
         return result
 
-    def _with_eviction(
-        self, chunk: ChatGenerationChunk, raw_meta: Any, kwargs: dict[str, Any]
-    ) -> ChatGenerationChunk:
-        msg = chunk.message
-        usage = getattr(msg, "usage_metadata", None)
-        info = from_meta_info(raw_meta)
-        policy, budget = self._effective(kwargs)
-        if info is None and usage and policy is not None and budget is not None:
-            cached = (usage.get("input_token_details") or {}).get("cache_read", 0) or 0
-            info = derived(policy, budget, int(usage["input_tokens"]), int(cached))
-        if info is not None:
-            msg.response_metadata[META_KEY] = info.as_dict()
-        return chunk
-
-    def _stream(
-        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager=None, **kw
-    ) -> Iterator[ChatGenerationChunk]:
-        for chunk in super()._stream(messages, stop=stop, run_manager=run_manager, **kw):
-            yield self._with_eviction(chunk, (chunk.generation_info or {}).get("meta_info"), kw)
-
-    async def _astream(
-        self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager=None, **kw
-    ) -> AsyncIterator[ChatGenerationChunk]:
-        async for chunk in super()._astream(messages, stop=stop, run_manager=run_manager, **kw):
-            yield self._with_eviction(chunk, (chunk.generation_info or {}).get("meta_info"), kw)
-
     def _convert_chunk_to_generation_chunk(
         self, chunk: dict, default_chunk_class: type, base_generation_info: dict | None
     ) -> ChatGenerationChunk | None:
@@ -125,8 +107,9 @@ class ChatLookaheadKV(ChatOpenAI):
         )
         choices = chunk.get("choices") or []
         meta = chunk.get("meta_info") or (choices[0].get("meta_info") if choices else None)
-        if out is not None and meta:  # a server that does stream meta_info (forward-compatible)
-            out.generation_info = {**(out.generation_info or {}), "meta_info": meta}
+        info = from_report(chunk.get(META_KEY)) or from_meta_info(meta)
+        if out is not None and info is not None:
+            out.message.response_metadata[META_KEY] = info.as_dict()
         return out
 
 

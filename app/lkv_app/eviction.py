@@ -1,27 +1,30 @@
-"""What eviction did to one request, read from the server's response (or derived, and said so).
+"""What eviction did to one request, as the server reports it (never derived here).
 
 The SGLang plugin reports ``meta_info["lkv_eviction"]`` (a one-element list holding a dict with
-policy, budget, prompt_tokens, cached_prefix_tokens, kept_tokens, pruned, eviction_ms,
-kv_tokens). SGLang 0.5.23's OpenAI API returns meta_info only without streaming
-(``return_meta_info``); a streamed answer gets ``source="derived"``: kept tokens follow the
-plugin's rule from the usage counts, and the eviction time is unknown.
+policy, budget, scope, prompt_tokens, cached_prefix_tokens, kept_tokens, kv_tokens, pruned,
+eviction_ms). Without streaming the OpenAI API returns it in ``choices[0].meta_info``
+(``return_meta_info``); a streamed response carries it in its final chunk as a top-level
+``lkv_eviction`` key (the same dict). A response without the report has no ``EvictionInfo``:
+the app then says "not reported by the server".
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 META_KEY = "lkv_eviction"
+NOT_REPORTED = "not reported by the server"
 
 
 @dataclass(frozen=True)
 class EvictionInfo:
-    """One request's prompt-KV eviction.
+    """One request's prompt-KV eviction, as the server reported it.
 
     prompt_tokens: N; kept_tokens: prompt entries kept per layer and KV head (N when nothing was
-    pruned); eviction_ms: scoring + selection + compaction time on the server (None if unknown);
-    source: "server" (reported by the plugin) or "derived" (computed here from usage counts).
+    pruned); kv_tokens: KV entries the request holds after eviction (None if not reported);
+    cached_prefix_tokens: prompt tokens served from the prefix cache; eviction_ms: scoring +
+    selection + compaction time on the server (None if not reported).
     """
 
     policy: str
@@ -31,7 +34,8 @@ class EvictionInfo:
     pruned: bool
     eviction_ms: float | None = None
     cached_prefix_tokens: int = 0
-    source: str = "server"
+    kv_tokens: int | None = None
+    scope: str | None = None
 
     @property
     def evicted_tokens(self) -> int:
@@ -45,29 +49,23 @@ class EvictionInfo:
         """KV bytes freed for this request (all layers), given the model's bytes per token."""
         return None if kv_bytes_per_token is None else self.evicted_tokens * kv_bytes_per_token
 
+    def memory_held_bytes(self, kv_bytes_per_token: int | None) -> int | None:
+        """KV bytes the request's prompt holds after eviction (kept entries, all layers)."""
+        held = self.kv_tokens if self.kv_tokens is not None else self.kept_tokens
+        return None if kv_bytes_per_token is None else held * kv_bytes_per_token
+
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "policy": self.policy,
-            "budget": self.budget,
-            "prompt_tokens": self.prompt_tokens,
-            "kept_tokens": self.kept_tokens,
-            "pruned": self.pruned,
-            "eviction_ms": self.eviction_ms,
-            "cached_prefix_tokens": self.cached_prefix_tokens,
-            "source": self.source,
-        }
+        return asdict(self)
 
 
-def from_meta_info(meta_info: Any) -> EvictionInfo | None:
-    """The plugin's summary inside a response's meta_info, or None when it carries none."""
-    if not isinstance(meta_info, dict) or META_KEY not in meta_info:
-        return None
-    raw = meta_info[META_KEY]
+def from_report(raw: Any) -> EvictionInfo | None:
+    """The plugin's report (a dict, or the one-element list meta_info holds), or None."""
     if isinstance(raw, list):
         raw = raw[-1] if raw else None
     if not isinstance(raw, dict) or "prompt_tokens" not in raw:
         return None
     prompt = int(raw["prompt_tokens"])
+    kv = raw.get("kv_tokens")
     return EvictionInfo(
         policy=str(raw.get("policy", "unknown")),
         budget=raw.get("budget"),
@@ -75,24 +73,14 @@ def from_meta_info(meta_info: Any) -> EvictionInfo | None:
         kept_tokens=int(raw.get("kept_tokens", prompt)),
         pruned=bool(raw.get("pruned", False)),
         eviction_ms=raw.get("eviction_ms"),
-        cached_prefix_tokens=int(raw.get("cached_prefix_tokens", 0)),
+        cached_prefix_tokens=int(raw.get("cached_prefix_tokens") or 0),
+        kv_tokens=int(kv) if kv is not None else None,
+        scope=raw.get("scope"),
     )
 
 
-def derived(
-    policy: str | None, budget: int | None, prompt_tokens: int, cached_tokens: int = 0
-) -> EvictionInfo:
-    """The plugin's rule without its report: prompts longer than cached + budget keep that."""
-    active = policy not in (None, "none", "full") and budget is not None
-    pruned = active and prompt_tokens - cached_tokens > budget
-    kept = cached_tokens + budget if pruned else prompt_tokens
-    return EvictionInfo(
-        policy=policy or "server default",
-        budget=budget,
-        prompt_tokens=prompt_tokens,
-        kept_tokens=kept,
-        pruned=pruned,
-        eviction_ms=None,
-        cached_prefix_tokens=cached_tokens,
-        source="derived",
-    )
+def from_meta_info(meta_info: Any) -> EvictionInfo | None:
+    """The report inside a response's meta_info, or None when it carries none."""
+    if not isinstance(meta_info, dict):
+        return None
+    return from_report(meta_info.get(META_KEY))

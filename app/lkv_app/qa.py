@@ -1,8 +1,12 @@
-"""Multi-document QA: whole documents when they fit the window, else retrieved chunks.
+"""Multi-document QA as a conversation: whole documents when they fit, else retrieved chunks.
 
-``ask(question, store, llm, options)`` returns a ``QAStream``: iterate it for the answer's text
-pieces as they arrive; afterwards ``.result`` holds the ``QAResult`` (answer, cited chunks,
-eviction figures). Token counts before the request are estimated as characters / 4.
+``ask(question, store, llm, options, history=previous_results)`` returns a ``QAStream``:
+iterate it for the answer's text pieces as they arrive; afterwards ``.result`` holds the
+``QAResult`` (answer, cited chunks, the server's figures). A follow-up is sent as the growing
+transcript: the first turn's message (documents + question), each answer, each later question,
+so every turn's prompt starts with the previous one and the server's prefix cache reuses it.
+The documents are the ones chosen on the first turn. Token counts before the request are
+estimated as characters / 4.
 """
 
 from __future__ import annotations
@@ -11,10 +15,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from langchain_core.messages import HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 from .chat_model import ChatLookaheadKV, eviction_of
 from .errors import InputRejected
+from .eviction import EvictionInfo
 from .server import server_errors
 from .store import DocumentStore, Hit
 
@@ -41,17 +46,32 @@ class QAOptions:
 
 @dataclass(frozen=True)
 class QAStats:
-    """prompt/kept tokens per layer and KV head; memory_saved_bytes: KV freed by eviction;
-    ttft_s: time to the first answer text; source: "server" or "derived" (see eviction.py)."""
+    """The server's figures for one turn. prompt/cached tokens: from the usage counts;
+    eviction: the plugin's report (None: not reported, and no figure is made up for it);
+    kv_bytes_per_token: of the served model (None if unknown); ttft_s: time to first text."""
 
     prompt_tokens: int | None
-    kept_tokens: int | None
-    memory_saved_bytes: int | None
+    cached_tokens: int | None
+    eviction: EvictionInfo | None
+    kv_bytes_per_token: int | None
     ttft_s: float | None
-    eviction_ms: float | None
     total_s: float
-    policy: str | None
-    source: str | None
+
+    @property
+    def kept_tokens(self) -> int | None:
+        return self.eviction.kept_tokens if self.eviction else None
+
+    @property
+    def memory_saved_bytes(self) -> int | None:
+        return self.eviction.memory_saved_bytes(self.kv_bytes_per_token) if self.eviction else None
+
+    @property
+    def memory_held_bytes(self) -> int | None:
+        return self.eviction.memory_held_bytes(self.kv_bytes_per_token) if self.eviction else None
+
+    @property
+    def eviction_ms(self) -> float | None:
+        return self.eviction.eviction_ms if self.eviction else None
 
 
 @dataclass(frozen=True)
@@ -61,7 +81,15 @@ class QAResult:
     mode: str
     sources: list[Hit]
     stats: QAStats
-    prompt: str = ""  # the user message sent (documents + question), after ``SYSTEM``
+    prompt: str = ""  # this turn's user message (documents + question on the first turn)
+
+
+def transcript(history: list[QAResult], user: str) -> list[BaseMessage]:
+    """SYSTEM, then each earlier turn's user message and answer, then ``user``."""
+    msgs: list[BaseMessage] = [SystemMessage(SYSTEM)]
+    for turn in history:
+        msgs += [HumanMessage(turn.prompt), AIMessage(turn.answer)]
+    return [*msgs, HumanMessage(user)]
 
 
 def build_prompt(
@@ -77,11 +105,16 @@ def build_prompt(
     if mode == "auto":
         mode = "whole" if whole_tokens <= opts.context_tokens else "retrieve"
     if mode == "whole":
-        parts = [f"[{i}] {d.name}\n{store.read(d.name)}" for i, d in enumerate(docs, 1)]
+        named = [(d.name, store.read(d.name)) for d in docs]
     else:
-        parts = [f"[{i}] {h.label}\n{h.text}" for i, h in enumerate(hits, 1)]
-    body = "\n\n".join(parts)
-    return mode, hits, f"Documents:\n\n{body}\n\nQuestion: {question}"
+        named = [(h.label, h.text) for h in hits]
+    return mode, hits, user_message(named, question)
+
+
+def user_message(named_texts: list[tuple[str, str]], question: str) -> str:
+    """The user message the app sends: numbered documents (label, text), then the question."""
+    body = "\n\n".join(f"[{i}] {label}\n{text}" for i, (label, text) in enumerate(named_texts, 1))
+    return f"Documents:\n\n{body}\n\nQuestion: {question}"
 
 
 def check_question(question: str) -> str:
@@ -103,9 +136,15 @@ class QAStream:
         llm: ChatLookaheadKV,
         opts: QAOptions,
         kv_bytes_per_token: int | None = None,
+        history: list[QAResult] | None = None,
     ) -> None:
         self.question = check_question(question)
-        self.mode, self.sources, self._user = build_prompt(self.question, store, opts)
+        self.history = list(history or [])
+        if self.history:  # a follow-up: the first turn's documents are already in the prompt
+            first = self.history[0]
+            self.mode, self.sources, self._user = first.mode, first.sources, self.question
+        else:
+            self.mode, self.sources, self._user = build_prompt(self.question, store, opts)
         self._llm, self._opts, self._kv = llm, opts, kv_bytes_per_token
         self.result: QAResult | None = None
 
@@ -116,7 +155,7 @@ class QAStream:
             for k, v in (("eviction", o.eviction), ("eviction_budget", o.eviction_budget))
             if v is not None
         }
-        msgs = [SystemMessage(SYSTEM), HumanMessage(self._user)]
+        msgs = transcript(self.history, self._user)
         t0, ttft, merged = time.perf_counter(), None, None
         with server_errors(str(self._llm.openai_api_base)):
             for chunk in self._llm.stream(msgs, max_tokens=o.max_tokens, **kwargs):
@@ -125,16 +164,15 @@ class QAStream:
                     ttft = ttft if ttft is not None else time.perf_counter() - t0
                     yield chunk.text
         total = time.perf_counter() - t0
-        info = eviction_of(merged) if merged is not None else None
+        usage = (merged.usage_metadata if merged is not None else None) or {}
+        cached = (usage.get("input_token_details") or {}).get("cache_read")
         stats = QAStats(
-            prompt_tokens=info.prompt_tokens if info else None,
-            kept_tokens=info.kept_tokens if info else None,
-            memory_saved_bytes=info.memory_saved_bytes(self._kv) if info else None,
+            prompt_tokens=usage.get("input_tokens"),
+            cached_tokens=cached,
+            eviction=eviction_of(merged) if merged is not None else None,
+            kv_bytes_per_token=self._kv,
             ttft_s=ttft,
-            eviction_ms=info.eviction_ms if info else None,
             total_s=total,
-            policy=info.policy if info else None,
-            source=info.source if info else None,
         )
         answer = merged.text if merged is not None else ""
         self.result = QAResult(self.question, answer, self.mode, self.sources, stats, self._user)
@@ -146,6 +184,8 @@ def ask(
     llm: ChatLookaheadKV,
     opts: QAOptions | None = None,
     kv_bytes_per_token: int | None = None,
+    history: list[QAResult] | None = None,
 ) -> QAStream:
-    """Check the question and build the prompt now (errors raise here); stream on iteration."""
-    return QAStream(question, store, llm, opts or QAOptions(), kv_bytes_per_token)
+    """Check the question and build the prompt now (errors raise here); stream on iteration.
+    ``history``: the conversation's earlier results, oldest first (a follow-up question)."""
+    return QAStream(question, store, llm, opts or QAOptions(), kv_bytes_per_token, history)

@@ -26,6 +26,7 @@ def fake(fake_server):
     fake_server.script = default_script
     fake_server.requests.clear()
     fake_server.fail_status = None
+    fake_server.stream_report = True
     return fake_server
 
 

@@ -1,9 +1,12 @@
 """A small OpenAI-compatible server that behaves like SGLang with the lkv plugin, for tests.
 
 It checks ``custom_params`` as the plugin does (400 naming the bad value), answers with
-``choices[].meta_info["lkv_eviction"]`` only without streaming (``return_meta_info``; SGLang
-0.5.23 refuses it with ``stream``), streams SSE word by word, and emits tool calls. Replies are
-scripted: ``FakeServer.script(messages, tools) -> Reply``; every request body is recorded.
+``choices[].meta_info["lkv_eviction"]`` without streaming (``return_meta_info``; refused with
+``stream``), streams SSE word by word with the report as a top-level ``lkv_eviction`` key of the
+final (usage) chunk (``stream_report=False``: a server that does not stream it), and emits tool
+calls. Replies are scripted: ``FakeServer.script(messages, tools) -> Reply``; every request body
+is recorded. The real-server tests (``test_real_server.py``) cover the happy paths; this one
+stays for error paths and page tests.
 """
 
 from __future__ import annotations
@@ -45,6 +48,14 @@ def default_script(messages: list[dict], tools: list | None) -> Reply:
     return Reply(text="The answer is <b>blue</b> [1].")
 
 
+def agent_script(messages: list[dict], tools: list | None) -> Reply:
+    """The constrained agent's replies: search with the question's words, then answer."""
+    last = str(messages[-1].get("content") or "")
+    if last.startswith("From "):
+        return Reply(text=json.dumps({"answer": "butterscotch"}))
+    return Reply(text=json.dumps({"tool": "search_documents", "query": "Mars sky"}))
+
+
 def prompt_tokens(messages: list[dict]) -> int:
     return sum(len(str(m.get("content") or "").split()) + 4 for m in messages)
 
@@ -54,6 +65,7 @@ class FakeServer:
         self.server_policy, self.server_budget = server_policy, server_budget
         self.requests: list[dict] = []
         self.fail_status: int | None = None  # answer every chat request with this status
+        self.stream_report = True  # the final streamed chunk carries "lkv_eviction"
         self.script: Callable[[list[dict], list | None], Reply] = default_script
         self.app = self._build()
         self.port = free_port()
@@ -79,6 +91,7 @@ class FakeServer:
             "prompt_tokens": n,
             "cached_prefix_tokens": 0,
             "kept_tokens": budget if pruned else n,
+            "kv_tokens": budget if pruned else n,
             "pruned": pruned,
             "eviction_ms": 1.5,
         }
@@ -176,7 +189,11 @@ class FakeServer:
                 yield chunk({"content": word if i == 0 else " " + word})
         yield chunk({}, finish)
         if (body.get("stream_options") or {}).get("include_usage"):
-            yield chunk({}, usage=self._usage(ev, len(reply.text.split())))
+            final = chunk({}, usage=self._usage(ev, len(reply.text.split())))
+            if self.stream_report:
+                data = json.loads(final.removeprefix("data: "))
+                final = f"data: {json.dumps({**data, 'lkv_eviction': ev})}\n\n"
+            yield final
         yield "data: [DONE]\n\n"
 
     def start(self) -> FakeServer:

@@ -33,31 +33,43 @@ def test_no_settings_means_server_default(fake):
 def test_invoke_reports_server_eviction(llm):
     msg = llm.invoke("word " * 40)
     ev = eviction_of(msg)
-    assert ev.source == "server" and ev.pruned and ev.policy == "snapkv"
+    assert ev.pruned and ev.policy == "snapkv"
     assert ev.kept_tokens == 16 and ev.prompt_tokens == 44 and ev.eviction_ms == 1.5
     assert ev.memory_saved_bytes(100) == (44 - 16) * 100
 
 
-def test_stream_arrives_in_pieces_with_derived_eviction(llm, fake):
-    chunks = list(llm.stream("word " * 40))
-    text_chunks = [c for c in chunks if c.text]
-    assert len(text_chunks) >= 4
+def merged_stream(llm, prompt):
+    chunks = list(llm.stream(prompt))
     merged = chunks[0]
     for c in chunks[1:]:
         merged = merged + c
+    return chunks, merged
+
+
+def test_stream_arrives_in_pieces_with_the_servers_report(llm, fake):
+    chunks, merged = merged_stream(llm, "word " * 40)
+    assert len([c for c in chunks if c.text]) >= 4
     assert merged.text == "The answer is <b>blue</b> [1]."
     ev = eviction_of(merged)
-    assert ev.source == "derived" and ev.eviction_ms is None
+    assert ev.eviction_ms == 1.5 and ev.kv_tokens == 16
     assert (ev.prompt_tokens, ev.kept_tokens, ev.pruned) == (44, 16, True)
     assert "return_meta_info" not in fake.requests[-1]
 
 
-def test_stream_short_prompt_is_not_pruned(llm):
-    merged = None
-    for c in llm.stream("hi"):
-        merged = c if merged is None else merged + c
-    ev = eviction_of(merged)
-    assert not ev.pruned and ev.kept_tokens == ev.prompt_tokens
+def test_stream_without_report_has_no_figures(llm, fake):
+    fake.stream_report = False
+    _, merged = merged_stream(llm, "word " * 40)
+    assert eviction_of(merged) is None  # nothing derived
+
+
+def test_json_schema_travels_as_response_format(llm, fake):
+    schema = {"type": "object", "properties": {"a": {"type": "string"}}}
+    llm.invoke("x", json_schema=schema)
+    assert fake.requests[-1]["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "reply", "schema": schema},
+    }
+    assert fake.requests[-1]["custom_params"] == {"eviction": "snapkv", "eviction_budget": 16}
 
 
 @tool
@@ -88,12 +100,3 @@ def test_server_down_is_a_clear_error(closed_url):
     with pytest.raises(ServerUnavailable, match="not reachable; start it with"):
         with server_errors(closed_url):
             down.invoke("x")
-
-
-def test_derived_figures_follow_the_plugin_rule():
-    from lkv_app.eviction import derived
-
-    assert not derived("snapkv", 32, 100, cached_tokens=80).pruned  # 20 new tokens fit
-    ev = derived("snapkv", 32, 200, cached_tokens=80)
-    assert ev.pruned and ev.kept_tokens == 80 + 32  # the cached prefix is never pruned
-    assert derived("none", 32, 200).kept_tokens == 200

@@ -8,6 +8,7 @@ import pytest
 from sample_docs import CATS, MARS
 from streamlit.testing.v1 import AppTest
 
+from lkv_app.eviction import EvictionInfo
 from lkv_app.qa import QAResult, QAStats
 
 UI = Path(__file__).parents[2] / "app" / "lkv_app" / "ui"
@@ -80,12 +81,47 @@ def test_ask_streams_text_sources_and_figures(env):
     at = ask_page(env, "What colour is the sky on Mars?")
     no_traceback(at)
     assert not at.error
-    assert at.text[0].value == "The answer is <b>blue</b> [1]."  # shown as text, tags and all
+    assert at.text[1].value == "The answer is <b>blue</b> [1]."  # shown as text, tags and all
     assert not at.html and all("<b>" not in m.value for m in at.markdown)
     labels = {m.label: m.value for m in at.metric}
     assert labels["Kept tokens"] == "16" and int(labels["Prompt tokens"]) > 16
-    assert labels["Eviction time"] == "n/a"  # streamed: SGLang sends no meta_info
-    assert any("mars.txt" in e.label for e in at.expander)
+    assert labels["Eviction time"] == "1.5 ms"  # the server's streamed report
+    assert labels["Cached tokens"] == "n/a"  # the fake reports no cache hits
+    assert any("Sources of turn 1" in e.label for e in at.expander)
+    assert any("mars.txt" in c.value for c in at.caption)
+
+
+def test_ask_follow_up_keeps_the_conversation(env, fake):
+    at = ask_page(env, "What colour is the sky on Mars?")
+    at.text_area(key="question").input("And at sunset?")
+    at.button[0].click()
+    at.run()
+    no_traceback(at)
+    assert [m.name for m in at.chat_message] == ["user", "assistant"] * 2
+    sent = fake.requests[-1]["messages"]
+    assert [m["role"] for m in sent] == ["system", "user", "assistant", "user"]
+    assert sent[-1]["content"] == "And at sunset?"
+    at.button[1].click()  # New conversation
+    at.run()
+    assert not at.chat_message
+
+
+def test_ask_without_a_report_says_so(env, fake):
+    fake.stream_report = False
+    at = ask_page(env, "What colour is the sky on Mars?")
+    no_traceback(at)
+    labels = {m.label: m.value for m in at.metric}
+    assert labels["Kept tokens"] == "n/a" and labels["KV saved"] == "n/a"
+    assert any("not reported by the server" in c.value for c in at.caption)
+
+
+def test_example_documents_load_with_one_button(env):
+    at = page("documents").run()
+    assert any("load the examples" in i.value for i in at.info)
+    next(b for b in at.button if b.label == "Load example documents").click()
+    at.run()
+    no_traceback(at)
+    assert len(at.dataframe[0].value["document"].tolist()) == 5
 
 
 def test_ask_with_server_down(env, monkeypatch, closed_url):
@@ -110,37 +146,28 @@ def test_ask_empty_question(env):
     assert any("question is empty" in e.value for e in at.error)
 
 
-def test_agent_page_shows_steps(env):
+def test_agent_page_shows_steps(env, fake):
+    from fake_openai_server import agent_script
+
+    fake.script = agent_script
     upload(page("documents").run(), [("mars.txt", MARS), ("cats.md", CATS)])
-    at = page("agent").run()
-    at.text_input(key="agent_question").input("Which documents mention cats?")
-    at.button[0].click()
-    at.run()
-    no_traceback(at)
-    captions = [c.value for c in at.caption]
-    assert any("calls list_documents" in c for c in captions)
-    assert any("calls read_document" in c for c in captions)
-    assert any("Answered after 2 tool calls" in s.value for s in at.success)
-
-
-def test_agent_answer_without_tools_is_flagged(env, fake):
-    from fake_openai_server import Reply
-
-    fake.script = lambda messages, tools: Reply(text="Blue, I think.")
     at = page("agent").run()
     at.text_input(key="agent_question").input("What colour is the sky on Mars?")
     at.button[0].click()
     at.run()
     no_traceback(at)
-    assert any("without calling a tool" in w.value for w in at.warning)
-    assert not at.success
+    captions = [c.value for c in at.caption]
+    assert any("calls search_documents" in c for c in captions)
+    assert any("Answered after 1 tool calls" in s.value for s in at.success)
+    assert any("(source: mars.txt)" in t.value for t in at.text)
 
 
 def test_kept_page(env, monkeypatch, tiny_llama_dir):
     monkeypatch.setenv("LKV_APP_MODEL", str(tiny_llama_dir))
     at = page("kept").run()
     assert any("Ask a question" in i.value for i in at.info)
-    stats = QAStats(40, 16, None, 0.1, None, 0.2, "snapkv", "derived")
+    ev = EvictionInfo("snapkv", 16, 40, 16, True, 1.0)
+    stats = QAStats(40, 0, ev, None, 0.1, 0.2)
     at.session_state["last_qa"] = QAResult("q?", "a", "whole", [], stats, "Doc <i>x</i> " * 20)
     at.run()
     at.button[0].click()

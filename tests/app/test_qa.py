@@ -37,9 +37,31 @@ def test_eviction_figures(filled_store, llm):
     )
     list(stream)
     s = stream.result.stats
-    assert s.prompt_tokens > 8 and s.kept_tokens == 8 and s.policy == "snapkv"
+    assert s.prompt_tokens > 8 and s.kept_tokens == 8 and s.eviction.policy == "snapkv"
     assert s.memory_saved_bytes == (s.prompt_tokens - 8) * 1000
-    assert 0 < s.ttft_s <= s.total_s and s.source == "derived"
+    assert s.memory_held_bytes == 8 * 1000 and s.eviction_ms == 1.5
+    assert 0 < s.ttft_s <= s.total_s
+
+
+def test_unreported_eviction_is_none_not_derived(filled_store, llm, fake):
+    fake.stream_report = False
+    stream = ask("sky on Mars?", filled_store, llm, kv_bytes_per_token=1000)
+    list(stream)
+    s = stream.result.stats
+    assert s.eviction is None and s.kept_tokens is None and s.memory_saved_bytes is None
+    assert s.prompt_tokens > 0  # the usage counts are still the server's
+
+
+def test_follow_up_sends_the_growing_transcript(filled_store, llm, fake):
+    first = ask("sky on Mars?", filled_store, llm, QAOptions(context_tokens=10_000))
+    list(first)
+    second = ask("And at sunset?", filled_store, llm, history=[first.result])
+    list(second)
+    one, two = (r["messages"] for r in fake.requests[-2:])
+    assert two[: len(one)] == one  # the same prefix: the radix cache reuses it
+    assert two[len(one)] == {"role": "assistant", "content": first.result.answer}
+    assert two[-1] == {"role": "user", "content": "And at sunset?"}
+    assert second.result.mode == "whole" and second.result.sources == first.result.sources
 
 
 def test_eviction_off_keeps_everything(filled_store, llm):

@@ -1,49 +1,55 @@
-"""The agent loop: LangChain's ``create_agent`` with the store's tools, one step at a time.
+"""The agent loop: LangChain's ``create_agent`` over the store's tools, constrained turn by turn.
 
-Budgets per turn: each model call (a turn) carries its own eviction budget,
-``eviction_budget + budget_growth * turn`` (the prompt grows as tool results pile up), and the
-loop stops after ``max_turns`` model calls.
+``ConstrainedSteps`` (middleware) reads the turn from the LangGraph state's messages and sends
+each model call with a JSON schema (see ``steps.py``): turn 1 must call a tool, later turns call
+a tool or answer, the last allowed turn must answer, and a call already made is never made
+again (the model is asked for an answer instead), so no run hits the turn limit. It also
+renders the transcript for a small model (calls as the JSON it wrote, results as user turns);
+the rendering depends only on the state, so each turn's prompt extends the previous one and the
+server's prefix cache reuses it. Each turn carries its own eviction budget
+(``eviction_budget + budget_growth * turn``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from langchain.agents import create_agent
-from langchain.agents.middleware import wrap_model_call
-from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from langgraph.errors import GraphRecursionError
+from langchain.agents.middleware import AgentMiddleware
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage, ToolMessage
 
 from ..chat_model import ChatLookaheadKV, eviction_of
 from ..eviction import EvictionInfo
 from ..qa import check_question
 from ..server import server_errors
 from ..store import DocumentStore
-from .lenient import bare_tool_call
-from .tools import make_tools
+from .steps import NOT_FOUND, answer_schema, call_key, passages, step_schema, to_message
+from .tools import RESULT_TOKENS, make_tools
 
 SYSTEM = (
-    "You answer questions about the user's documents. You cannot see the documents: call a "
-    "tool first. Tools: list_documents() names the stored documents; search_documents(query) "
-    "returns passages about query; read_document(name) returns one document's text.\n"
-    "To call a tool, reply with only "
-    '<tool_call>{"name": TOOL, "arguments": {...}}</tool_call>, for example '
-    '<tool_call>{"name": "search_documents", "arguments": {"query": "report author"}}</tool_call>\n'
-    "When a tool result holds the answer, reply with the answer in one sentence."
+    "You answer questions about the user's documents. You cannot see the documents: use the "
+    "tools. Reply with one JSON object:\n"
+    '{"tool": "search_documents", "query": "KEYWORDS"} searches all documents;\n'
+    '{"tool": "read_document", "name": "DOCUMENT"} reads one document;\n'
+    '{"answer": "ANSWER"} answers the question from the tool results; answers not '
+    "found in the results are replaced by: " + NOT_FOUND + "\n"
+    "Documents: {names}"
 )
-"""Tools are described in the prompt too: some chat templates (SmolLM2's) drop the API's
-``tools``; the format is the one ``--tool-call-parser hermes``/``qwen25`` parse."""
 
 
 @dataclass(frozen=True)
 class AgentSettings:
+    """max_turns: model calls at most (the last one must answer); result_tokens: each tool
+    result is cut to this many tokens (estimated); max_tokens: generated tokens per turn."""
+
     max_turns: int = 4
     eviction: str | None = None
     eviction_budget: int | None = None
     budget_growth: int = 0
     max_tokens: int = 96
-    lenient_tool_calls: bool = True  # read a bare-JSON tool call the server's parser missed
+    result_tokens: int = RESULT_TOKENS
 
 
 @dataclass(frozen=True)
@@ -76,59 +82,93 @@ def turn_budget(settings: AgentSettings, turn: int) -> int | None:
     return settings.eviction_budget + settings.budget_growth * turn
 
 
-def build_agent(store: DocumentStore, llm: ChatLookaheadKV, settings: AgentSettings):
-    turns = {"n": 0}
+def render(messages: list[AnyMessage], question: str) -> list[AnyMessage]:
+    """The transcript as a small model reads it: its calls as JSON, results as user turns."""
+    out: list[AnyMessage] = []
+    for m in messages:
+        if isinstance(m, AIMessage) and m.tool_calls:
+            c = m.tool_calls[0]
+            out.append(AIMessage(json.dumps({"tool": c["name"], **c["args"]})))
+        elif isinstance(m, ToolMessage):
+            out.append(HumanMessage(f"{m.content}\n\nQuestion: {question}"))
+        else:
+            out.append(m)
+    return out
 
-    @wrap_model_call
-    def per_turn_budget(request, handler):
-        budget = turn_budget(settings, turns["n"])
-        turns["n"] += 1
-        update = {"max_tokens": settings.max_tokens}
-        if settings.eviction is not None:
-            update["eviction"] = settings.eviction
-        if budget is not None:
+
+class ConstrainedSteps(AgentMiddleware):
+    """One constrained model call per turn; see the module's docstring."""
+
+    def __init__(self, llm: ChatLookaheadKV, settings: AgentSettings, doc_names: list[str]):
+        super().__init__()
+        self.llm, self.settings, self.names = llm, settings, doc_names
+
+    def wrap_model_call(self, request, handler):
+        s, msgs = self.settings, request.messages
+        turn = sum(isinstance(m, AIMessage) for m in msgs)
+        made = {call_key(c) for m in msgs if isinstance(m, AIMessage) for c in m.tool_calls}
+        last = turn >= s.max_turns - 1
+        found = [c for m in msgs if isinstance(m, ToolMessage) for c in passages(m.text)]
+        question = next((m.text for m in msgs if isinstance(m, HumanMessage)), "")
+        schema = step_schema(self.names, question, may_call=not last, may_answer=turn > 0 or last)
+        update: dict = {"max_tokens": s.max_tokens, "json_schema": schema}
+        if s.eviction is not None:
+            update["eviction"] = s.eviction
+        if (budget := turn_budget(s, turn)) is not None:
             update["eviction_budget"] = budget
-        response = handler(request.override(model=llm.model_copy(update=update)))
-        if settings.lenient_tool_calls:
-            response.result = [
-                (bare_tool_call(m, names) or m) if isinstance(m, AIMessage) else m
-                for m in response.result
-            ]
+        req = request.override(
+            model=self.llm.model_copy(update=update), tools=[], messages=render(msgs, question)
+        )
+        response = handler(req)
+        msg = to_message(response.result[-1], found)
+        must_answer = last
+        if msg.tool_calls and call_key(msg.tool_calls[0]) in made:  # never the same call twice
+            answer = self.llm.model_copy(update={**update, "json_schema": answer_schema()})
+            response = handler(req.override(model=answer))
+            msg, must_answer = to_message(response.result[-1], found), True
+        if must_answer and msg.tool_calls:  # a server that ignored the schema: stop anyway
+            msg = AIMessage(NOT_FOUND, response_metadata=msg.response_metadata)
+        response.result = [msg]
         return response
 
-    tools = make_tools(store)
-    names = {t.name for t in tools}
-    return create_agent(llm, tools, system_prompt=SYSTEM, middleware=[per_turn_budget])
+
+def build_agent(store: DocumentStore, llm: ChatLookaheadKV, settings: AgentSettings):
+    names = [d.name for d in store.documents()]
+    return create_agent(
+        llm,
+        make_tools(store, settings.result_tokens),
+        system_prompt=SYSTEM.replace("{names}", ", ".join(names) or "(none stored)"),
+        middleware=[ConstrainedSteps(llm, settings, names)],
+    )
 
 
 def run_agent(
     question: str, store: DocumentStore, llm: ChatLookaheadKV, settings: AgentSettings | None = None
 ) -> Iterator[Step]:
-    """Yield each step as it happens; the last value returned (``StopIteration.value``) is
-    the ``AgentRun``. Use ``collect`` for the run alone."""
+    """Yield each step as it happens; the value returned (``StopIteration.value``) is the
+    ``AgentRun``. Use ``collect`` for the run alone."""
     s = settings or AgentSettings()
+    if s.max_turns < 2:
+        raise ValueError(f"max_turns is {s.max_turns}; at least 2 (one tool call, one answer)")
     run = AgentRun(check_question(question))
     agent = build_agent(store, llm, s)
     turn = 0
     with server_errors(str(llm.openai_api_base)):
-        try:
-            for update in agent.stream(
-                {"messages": [HumanMessage(run.question)]},
-                {"recursion_limit": 2 * s.max_turns},
-                stream_mode="updates",
-            ):
-                for node in update.values():
-                    for msg in (node or {}).get("messages", []):
-                        for step in steps_of(msg, turn):
-                            run.steps.append(step)
-                            yield step
-                        turn += isinstance(msg, AIMessage)
-        except GraphRecursionError:
-            run.stop_reason = f"stopped after {s.max_turns} turns without an answer"
+        for update in agent.stream(
+            {"messages": [HumanMessage(run.question)]},
+            {"recursion_limit": 4 * s.max_turns + 8},
+            stream_mode="updates",
+        ):
+            for node in update.values():
+                for msg in (node or {}).get("messages", []) if isinstance(node, dict) else []:
+                    for step in steps_of(msg, turn):
+                        run.steps.append(step)
+                        yield step
+                    turn += isinstance(msg, AIMessage)
     final = [x for x in run.steps if x.kind == "answer"]
-    if final and not run.stop_reason:
+    if final:
         run.answer, run.completed, run.stop_reason = final[-1].text, True, "answered"
-    elif not run.stop_reason:
+    else:
         run.stop_reason = "the model returned no answer"
     return run
 
@@ -137,7 +177,10 @@ def steps_of(msg, turn: int) -> list[Step]:
     if isinstance(msg, AIMessage):
         ev = eviction_of(msg)
         if msg.tool_calls:
-            return [Step(turn, "tool_call", c["name"], str(c["args"]), ev) for c in msg.tool_calls]
+            return [
+                Step(turn, "tool_call", c["name"], json.dumps(c["args"]), ev)
+                for c in msg.tool_calls
+            ]
         return [Step(turn, "answer", "", msg.text, ev)]
     if isinstance(msg, ToolMessage):
         return [Step(turn, "tool_result", msg.name or "", str(msg.content))]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from ..chat_model import ChatLookaheadKV
-from ..config import AppConfig
+from ..config import DEFAULT_EVICTION, AppConfig
 from ..errors import AppError
 from ..server import ServerInfo, server_info
 from ..store import DocumentStore
@@ -56,8 +56,10 @@ def sidebar(cfg: AppConfig) -> Choice:
     options = [SERVER_DEFAULT, *POLICIES]
     default = options.index(cfg.eviction) if cfg.eviction in options else 0
     policy = sb.selectbox("Eviction policy", options, index=default, key="policy")
+    if policy == DEFAULT_EVICTION.policy:
+        sb.caption(DEFAULT_EVICTION.note)
     budget = sb.number_input(
-        "Eviction budget (tokens kept)", 8, 32768, cfg.eviction_budget or 128, step=8, key="budget"
+        "Eviction budget (tokens kept)", 8, 32768, cfg.eviction_budget or 256, step=8, key="budget"
     )
     return Choice(url, None if policy == SERVER_DEFAULT else policy, int(budget))
 

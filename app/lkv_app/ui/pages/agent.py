@@ -1,8 +1,12 @@
-"""Run the agent: it lists, searches and reads documents until it answers; steps shown live."""
+"""Run the agent: it searches and reads documents until it answers; steps shown live.
+
+Every turn is constrained decoding on the server (see ``lkv_app.agent``): the first turn calls a
+tool, the last one answers, and an answer names the document that supports it."""
 
 import streamlit as st
 
 from lkv_app.agent import AgentSettings, run_agent
+from lkv_app.agent.steps import NOT_FOUND
 from lkv_app.ui.common import config, llm, shown_errors, sidebar, store
 
 cfg = config()
@@ -10,7 +14,7 @@ choice = sidebar(cfg)
 st.title("Agent")
 question = st.text_input("Question for the agent", key="agent_question", max_chars=2000)
 c1, c2 = st.columns(2)
-max_turns = c1.number_input("Max turns (model calls)", 1, 12, 4)
+max_turns = c1.number_input("Max turns (model calls)", 2, 12, 4)
 growth = c2.number_input("Budget growth per turn (tokens)", 0, 4096, 64, step=16)
 
 if st.button("Run agent", type="primary"):
@@ -43,9 +47,10 @@ if st.button("Run agent", type="primary"):
                     st.text(step.text)
         if run.completed and not run.tools_used:
             st.warning(
-                "Answered without calling a tool: the answer does not come from your "
-                "documents (small models such as SmolLM2-135M rarely call tools)."
+                "Answered without calling a tool: the answer does not come from your documents."
             )
+        elif run.answer == NOT_FOUND:
+            st.info(f"Searched with {len(run.tools_used)} tool calls: {NOT_FOUND}")
         elif run.completed:
             st.success(f"Answered after {len(run.tools_used)} tool calls.")
         else:

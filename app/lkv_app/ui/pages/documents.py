@@ -3,6 +3,7 @@
 import streamlit as st
 
 from lkv_app.errors import AppError
+from lkv_app.examples import example_documents
 from lkv_app.store import ALLOWED
 from lkv_app.ui.common import config, human_bytes, shown_errors, sidebar, store
 
@@ -34,8 +35,16 @@ with shown_errors():
             st.success(f"{res.name}: {res.status}, {res.chunks} chunks{note}.")
 
     docs = docs_store.documents()
+    if st.button("Load example documents", type="secondary" if docs else "primary"):
+        for name, raw in example_documents().items():
+            docs_store.ingest(name, raw)
+        st.success(
+            f"Loaded {len(example_documents())} example documents (a port report, a robot "
+            "spec, greenhouse notes, library minutes, a recipe)."
+        )
+        docs = docs_store.documents()
     if not docs:
-        st.info("No documents yet.")
+        st.info("No documents yet: upload some, or load the examples to try the app at once.")
     else:
         st.dataframe(
             [{"document": d.name, "chunks": d.chunks, "characters": d.chars} for d in docs],

@@ -5,7 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from lkv_app.kept_view import compute, to_html
-from lkv_app.qa import SYSTEM
+from lkv_app.qa import transcript
 from lkv_app.ui.common import POLICIES, config, get_server_info, shown_errors, sidebar
 
 cfg = config()
@@ -30,7 +30,12 @@ layer = st.selectbox("Layer", ["average over layers and heads", *range(64)])
 
 if st.button("Show kept tokens", type="primary"):
     with shown_errors(), st.spinner("Recomputing the keep plan on this machine..."):
-        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": res.prompt}]
+        conv = st.session_state.get("conversation") or []
+        earlier = conv[:-1] if conv and conv[-1] is res else []
+        roles = {"system": "system", "human": "user", "ai": "assistant"}
+        messages = [
+            {"role": roles[m.type], "content": m.text} for m in transcript(earlier, res.prompt)
+        ]
         view = compute(
             model, messages, policy, int(budget), None if isinstance(layer, str) else layer
         )

@@ -1,0 +1,76 @@
+"""The agent task suite over the packaged example documents (``lkv_app/examples``).
+
+kind "lookup": one fact in one document; "two_hop": the question names the thing by a fact
+from another document, so two tool calls are needed; "absent": the documents do not hold the
+answer and the agent must say so. ``expected``: strings one of which the answer must hold
+(case-insensitive, commas ignored); ``source``: the document the answer must name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PORT = "kestrel_bay_port_report.md"
+ROBOT = "marten_r3_robot_spec.md"
+GREEN = "greenhouse_trial_notes.txt"
+LIB = "library_board_minutes.txt"
+SOUP = "canteen_soup_recipe.md"
+
+
+@dataclass(frozen=True)
+class Task:
+    kind: str
+    question: str
+    expected: tuple[str, ...] = ()
+    source: str | None = None
+
+
+TASKS = (
+    Task("lookup", "Who is the harbour master of the Port of Kestrel Bay?", ("Marchetti",), PORT),
+    Task("lookup", "What is the new pilot code of the Port of Kestrel Bay?", ("7731",), PORT),
+    Task("lookup", "What is the name of the new electric crane at the port?", ("Heron",), PORT),
+    Task("lookup", "How much does one Marten R3 robot cost?", ("48000", "48.000"), ROBOT),
+    Task("lookup", "Which company built the Marten R3 robot?", ("Corvid",), ROBOT),
+    Task("lookup", "What firmware version does the Marten R3 run?", ("2.7.1",), ROBOT),
+    Task("lookup", "Which tomato variety gave the highest yield?", ("Sunvale",), GREEN),
+    Task("lookup", "How much water did each tomato plant get per day?", ("2.4",), GREEN),
+    Task("lookup", "What is the secret ingredient of the house soup?", ("paprika",), SOUP),
+    Task("lookup", "Who chairs the Lindholm library board?", ("Haugen",), LIB),
+    Task("lookup", "What library budget did the board approve for 2026?", ("612000",), LIB),
+    Task(
+        "two_hop",
+        "Who is the harbour master of the port where the Marten R3 was tested?",
+        ("Marchetti",),
+        PORT,
+    ),
+    Task(
+        "two_hop",
+        "What is the secret ingredient of the soup served at the port whose "
+        "harbour master is Ilse Marchetti?",
+        ("paprika",),
+        SOUP,
+    ),
+    Task(
+        "two_hop",
+        "What does one robot of the type the Port of Kestrel Bay plans to buy cost?",
+        ("48000", "48.000"),
+        ROBOT,
+    ),
+    Task(
+        "two_hop",
+        "On what date will the lead researcher of the greenhouse trial give a talk at the library?",
+        ("12 February",),
+        LIB,
+    ),
+    Task(
+        "two_hop",
+        "In which city is the company that built the robot tested at Kestrel Bay?",
+        ("Tampere",),
+        ROBOT,
+    ),
+    Task("absent", "What is the population of Lindholm?"),
+    Task("absent", "Who is the mayor of Tampere?"),
+    Task("absent", "How many employees does Corvid Robotics have?"),
+    Task("absent", "What colour is the Marten R3 robot?"),
+    Task("absent", "What did the harbour canteen earn in 2024?"),
+)
