@@ -2,9 +2,11 @@
 
 For each setting a fresh CPU SGLang server (``--max-total-tokens`` fixed) gets ``--requests``
 concurrent streamed requests of ``--prompt-len`` random tokens and ``--new-tokens`` greedy
-tokens (ignore_eos). Reported per setting: requests running at once (SGLang's own decode log,
-``--decode-log-interval 1``), throughput, TTFT and its ratio to ``--eviction none``, KV tokens
-held per request after prefill (the plugin's accounting log), eviction time.
+tokens (ignore_eos), enough requests to fill the pool. Reported per setting, every count from
+SGLang's own decode log (``--decode-log-interval 1``): requests running at once (max
+``#running-req``) and KV held per running request (``#token / #running-req``, ``#token`` =
+total - available - evictable); throughput, TTFT and its ratio to ``--eviction none``,
+eviction time. SGLang's default (overlap) scheduler.
 
 usage: python benchmarks/serving.py [--model tiny|smollm2-135m|DIR] [--out results/serving.json]
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import concurrent.futures as cf
 import json
+import os
 import platform
 import random
 import re
@@ -27,7 +30,48 @@ from pathlib import Path
 
 from lkv_sglang.testing.sglang_server import Server, start_server
 
-RUNNING = re.compile(r"Decode batch.*?#running-req: (\d+), #token: (\d+)")
+RUNNING = re.compile(r"Decode batch, #running-req: (\d+), #token: (\d+)")
+
+
+def decode_counts(log_text: str) -> list[tuple[int, int]]:
+    """(running requests, KV tokens in use) of every decode line; lines with no KV in use
+    (printed after the batch finished) are left out."""
+    return [(int(r), int(t)) for r, t in RUNNING.findall(log_text) if int(r) and int(t)]
+
+
+def kv_summary(counts: list[tuple[int, int]]) -> dict:
+    """Running at once and KV tokens per running request, from decode-log counts."""
+    if not counts:
+        return {"running_max": 0, "kv_per_running_max": None, "kv_per_running_mean": None}
+    per = [t / r for r, t in counts]
+    peak = max(counts, key=lambda c: (c[0], -c[1]))
+    return {
+        "running_max": peak[0],
+        "running_mean": round(statistics.mean(r for r, _ in counts), 2),
+        "kv_tokens_max": max(t for _, t in counts),
+        "kv_per_running_max": round(max(per), 1),
+        "kv_per_running_mean": round(statistics.mean(per), 1),
+        "kv_per_running_at_running_max": round(peak[1] / peak[0], 1),
+    }
+
+
+def run_info(args, server_command: list[str]) -> dict:
+    """Command, machine and model of a benchmark run."""
+    return {
+        "note": "the machine is shared with other jobs: absolute times are noisy; the running-at-once "
+        "and KV figures come from SGLang's own accounting and do not depend on load",
+        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "server_command": " ".join(server_command[1:]),
+        "machine": {
+            "platform": platform.platform(),
+            "processor": platform.processor() or platform.machine(),
+            "cpus": os.cpu_count(),
+            "torch": version("torch"),
+            "sglang": version("sglang"),
+            "device": "cpu (torch_native attention, fp32, no CUDA graphs, overlap scheduler on)",
+        },
+        "model": args.model,
+    }
 
 
 def model_dir(name: str, work: Path) -> Path:
@@ -100,7 +144,6 @@ def send_burst(
 
 def run_setting(model: Path, policy: str, args, work: Path, lookahead: str | None) -> dict:
     flags = [
-        "--disable-overlap-schedule",
         "--decode-log-interval",
         "1",
         "--eviction",
@@ -117,28 +160,30 @@ def run_setting(model: Path, policy: str, args, work: Path, lookahead: str | Non
     )
     try:
         results, wall = send_burst(server, model, args.requests, args.prompt_len, args.new_tokens)
-        decode = [(int(r), int(t)) for r, t in RUNNING.findall(server.log.read_text())]
-        prunes = server.events("prune")
-        held = [p.get("kv_tokens", p["prompt_tokens"]) for p in prunes] or [
-            args.prompt_len
-        ] * args.requests
+        kv = kv_summary(decode_counts(server.log.read_text()))
+        prunes = [
+            p for p in server.events("prune") if p["prompt_tokens"] > 1
+        ]  # not the health check
         return {
             "policy": policy,
-            "requests_running_at_once_max": max((r for r, _ in decode), default=0),
-            "requests_running_at_once_mean": round(statistics.mean(r for r, _ in decode), 2)
-            if decode
-            else 0,
+            "requests_running_at_once_max": kv["running_max"],
+            "requests_running_at_once_mean": kv.get("running_mean", 0),
+            "kv_tokens_in_use_max": kv.get("kv_tokens_max"),
+            "kv_tokens_per_running_request_at_max": kv.get("kv_per_running_at_running_max"),
+            "kv_tokens_per_running_request_max": kv["kv_per_running_max"],
+            "kv_tokens_per_running_request_mean": kv["kv_per_running_mean"],
+            "pruned_requests": sum(bool(p["pruned"]) for p in prunes),
             "throughput_tokens_per_s": round(
                 sum(r["completion_tokens"] for r in results) / wall, 2
             ),
             "ttft_mean_s": round(statistics.mean(r["ttft_s"] for r in results), 3),
             "ttft_p50_s": round(statistics.median(r["ttft_s"] for r in results), 3),
             "latency_mean_s": round(statistics.mean(r["latency_s"] for r in results), 3),
-            "kv_tokens_held_per_request_after_prefill": round(statistics.mean(held), 1),
             "eviction_ms_mean": round(statistics.mean(p["eviction_ms"] for p in prunes), 2)
             if prunes
             else 0.0,
             "wall_s": round(wall, 2),
+            "server_command": server.command,
         }
     finally:
         server.stop()
@@ -152,11 +197,11 @@ def main() -> None:
     ap.add_argument("--max-total-tokens", type=int, default=2048)
     ap.add_argument("--prompt-len", type=int, default=300)
     ap.add_argument("--new-tokens", type=int, default=64)
-    ap.add_argument("--requests", type=int, default=16)
+    ap.add_argument("--requests", type=int, default=40, help="enough to fill the pool")
     ap.add_argument(
         "--mem-fraction-static",
         type=float,
-        default=0.05,
+        default=0.2,
         help="SGLang's; raise it when the weights leave no room on a busy machine",
     )
     ap.add_argument("--out", default="results/serving.json")
@@ -174,20 +219,10 @@ def main() -> None:
         rows = [run_setting(model, p, args, work, lookahead) for p in policies]
     base = next((r for r in rows if r["policy"] == "none"), None)
     for r in rows:
+        r.pop("server_command", None)
         r["ttft_ratio_to_none"] = round(r["ttft_mean_s"] / base["ttft_mean_s"], 3) if base else None
     out = {
-        "note": "the machine is shared with other jobs: absolute times are noisy; the running-at-once "
-        "and KV figures come from SGLang's own accounting and do not depend on load",
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
-        "machine": {
-            "platform": platform.platform(),
-            "processor": platform.processor() or platform.machine(),
-            "cpus": __import__("os").cpu_count(),
-            "torch": version("torch"),
-            "sglang": version("sglang"),
-            "device": "cpu (torch_native attention, fp32, no CUDA graphs, overlap scheduler off)",
-        },
-        "model": args.model,
+        **run_info(args, rows[0].pop("server_command") if rows else []),
         "settings": {
             k: getattr(args, k)
             for k in ("budget", "max_total_tokens", "prompt_len", "new_tokens", "requests")
