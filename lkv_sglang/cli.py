@@ -1,6 +1,12 @@
-"""``lkv``: run the transformers reference path from the command line.
+"""``lkv``: the project's one command.
 
 lkv generate --model smollm2-135m --policy snapkv --budget 128 --prompt-file F
+lkv dataset OUT [--counts ...]        build the training data (lkv_sglang.training.varied.build)
+lkv dataset-v1 OUT [--train N ...]    the first dataset's builder (lkv_sglang.training.dataset)
+lkv train CONFIG.json [--max-steps N] train a lookahead module (resumable)
+lkv ship RUN_DIR MODEL                copy a run's best checkpoint into the package
+lkv bench NAME [ARGS]                 run benchmarks/NAME.py of a source checkout
+Each subcommand but ``generate`` hands its arguments to the module's own ``main``.
 """
 
 from __future__ import annotations
@@ -10,16 +16,46 @@ import json
 import sys
 from pathlib import Path
 
+from .core.budgets import check_budget
 from .core.policies import POLICIES
 from .models import MODELS
 from .models.registry import DEFAULT_MODEL
 
+# subcommand -> (module whose main(argv) runs it, help)
+DELEGATED = {
+    "dataset": ("lkv_sglang.training.varied.build", "build the training data (resumable)"),
+    "dataset-v1": ("lkv_sglang.training.dataset", "the first dataset's builder (lkv-data-v1)"),
+    "train": ("lkv_sglang.training.train", "train a lookahead module from a config (resumable)"),
+    "ship": ("lkv_sglang.training.ship", "copy a run's best checkpoint into the package"),
+}
+
+
+def benchmarks_dir() -> Path:
+    return Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+def run_bench(args: list[str]) -> int:
+    """``lkv bench NAME [ARGS]``: ``benchmarks/NAME.py`` of a source checkout, with ARGS."""
+    import runpy
+
+    found = (
+        sorted(p.stem for p in benchmarks_dir().glob("*.py")) if benchmarks_dir().is_dir() else []
+    )
+    if not args or args[0] not in found:
+        name = args[0] if args else "(none)"
+        known = ", ".join(found) or "none (needs the benchmarks/ directory of a source checkout)"
+        fail(f"unknown benchmark {name!r}; known: {known}")
+    sys.argv = [str(benchmarks_dir() / f"{args[0]}.py"), *args[1:]]
+    runpy.run_path(sys.argv[0], run_name="__main__")
+    return 0
+
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="lkv", description="LookaheadKV prompt-KV eviction (transformers reference path)"
-    )
+    p = argparse.ArgumentParser(prog="lkv", description="LookaheadKV prompt-KV eviction")
     sub = p.add_subparsers(dest="command", required=True)
+    for name, (module, text) in DELEGATED.items():
+        sub.add_parser(name, help=f"{text} ({module}; lkv {name} --help)", add_help=False)
+    sub.add_parser("bench", help="run benchmarks/NAME.py (lkv bench NAME --help)", add_help=False)
     g = sub.add_parser("generate", help="answer one prompt with its KV cache pruned to a budget")
     g.add_argument(
         "--model",
@@ -63,11 +99,23 @@ def read_prompt(args) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] in DELEGATED:
+        import importlib
+
+        module = importlib.import_module(DELEGATED[argv[0]][0])
+        sys.argv = [f"lkv {argv[0]}", *argv[1:]]
+        module.main(argv[1:])
+        return 0
+    if argv and argv[0] == "bench":
+        return run_bench(argv[1:])
     args = build_parser().parse_args(argv)
     if args.policy not in POLICIES:
         fail(f"unknown policy {args.policy!r}; known: {', '.join(POLICIES.names())}")
-    if args.budget <= 0:
-        fail(f"--budget must be a positive integer; got {args.budget}")
+    try:
+        check_budget(args.budget, "--budget")
+    except ValueError as e:
+        fail(str(e))
     if args.max_new_tokens <= 0:
         fail(f"--max-new-tokens must be a positive integer; got {args.max_new_tokens}")
     if not Path(args.model).is_dir() and args.model not in MODELS:

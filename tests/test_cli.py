@@ -92,3 +92,22 @@ def test_checkpoint_for_another_model_is_refused(capsys, tiny_llama_dir, tiny_qw
         )
     err = capsys.readouterr().err
     assert "trained for base model 'tiny-qwen2'" in err and "model_type" in err
+
+
+def test_one_command_has_every_subcommand(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for name in ("generate", "dataset", "train", "ship", "bench"):
+        assert name in out
+
+
+def test_subcommands_hand_over_to_their_modules(capsys, tmp_path):
+    with pytest.raises(SystemExit) as err:
+        main(["train", "--help"])
+    assert err.value.code == 0 and "usage: lkv train" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="has no best/ checkpoint"):
+        main(["ship", str(tmp_path), "smollm2-135m"])
+    with pytest.raises(SystemExit):
+        main(["bench", "nope"])
+    assert "unknown benchmark 'nope'; known: " in capsys.readouterr().err

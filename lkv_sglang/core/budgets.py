@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 
-def check_budget(budget: object) -> int:
-    """Return ``budget`` as an int, or raise naming the bad value and what is allowed."""
+def check_budget(budget: object, what: str = "budget") -> int:
+    """Return ``budget`` as an int, or raise naming the bad value and what is allowed.
+
+    The one budget check of the project: the CLI, the reference path and the SGLang plugin call
+    it with their own name for the value (``what``: ``--budget``, ``custom_params.eviction_budget``).
+    """
     if isinstance(budget, bool) or not isinstance(budget, int) or budget <= 0:
         raise ValueError(
-            f"budget must be a positive integer (entries kept per layer and KV head); got {budget!r}"
+            f"{what} must be a positive integer; got {budget!r} (prompt entries kept per layer "
+            "and KV head)"
         )
     return budget
 

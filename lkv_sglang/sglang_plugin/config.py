@@ -13,6 +13,7 @@ import os
 from dataclasses import asdict, dataclass
 
 from .. import env
+from ..core import budgets
 from ..core.policies import POLICIES
 
 ENV_CONFIG = "LKV_SGLANG_CONFIG"
@@ -85,12 +86,10 @@ def check_scope(value: object, what: str = "--eviction-scope") -> str:
 
 
 def check_budget(value: object, what: str = "--eviction-budget") -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise SettingsError(
-            f"{what}={value!r} is not allowed: the budget is the number of prompt entries kept per "
-            "layer and KV head, a positive integer"
-        )
-    return value
+    try:
+        return budgets.check_budget(value, what)
+    except ValueError as e:
+        raise SettingsError(f"{what}={value!r} is not allowed: {e}") from None
 
 
 @dataclass(frozen=True)

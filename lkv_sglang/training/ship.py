@@ -64,5 +64,17 @@ def ship(run: Path, model: str) -> Path:
     return dst
 
 
+def main(argv=None) -> None:
+    import argparse
+
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("run_dir", type=Path, help="a training run directory (with best/)")
+    p.add_argument("model", help="the registered model name the checkpoint is for")
+    a = p.parse_args(argv)
+    if not (a.run_dir / "best").is_dir():
+        raise SystemExit(f"lkv ship: {a.run_dir} has no best/ checkpoint (train first)")
+    print(ship(a.run_dir, a.model))
+
+
 if __name__ == "__main__":
-    print(ship(Path(sys.argv[1]), sys.argv[2]))
+    main(sys.argv[1:])
