@@ -30,6 +30,12 @@ class TrainConfig:
     max_val: int = 16
     threads: int = 2
     device: str = "auto"  # "auto" (cuda when available), "cpu" or "cuda"
+    # "tensors": lkv-data-v1 (stored prompt KV and truth); "recompute": lkv-data-v2 (stored
+    # answers; each step recomputes the prompt's KV and the truth in one no-grad forward)
+    data_format: str = "tensors"
+    train_split: str = "train"
+    val_split: str = "val"
+    best_metric: str = "val_kl"  # or "val_recall@B" for a B in eval_budgets (higher is better)
 
     def __post_init__(self) -> None:
         for name in (
@@ -43,6 +49,15 @@ class TrainConfig:
         ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be >= 1; got {getattr(self, name)}")
+        if self.data_format not in ("tensors", "recompute"):
+            raise ValueError(
+                f"data_format must be 'tensors' or 'recompute'; got {self.data_format!r}"
+            )
+        metrics = ["val_kl"] + [f"val_recall@{b}" for b in self.eval_budgets]
+        if self.best_metric not in metrics:
+            raise ValueError(
+                f"best_metric {self.best_metric!r} is not tracked; choose from {metrics}"
+            )
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=2))

@@ -19,7 +19,7 @@ from ..hf import load_model
 from ..hf.geometry import new_lookahead
 from ..hf.lora import attach_lookahead
 from .config import TrainConfig
-from .dataset import load_split
+from .examples import RecomputedExamples, StoredExamples
 from .forward import lookahead_scores
 from .ground_truth import kl_loss, recall_at
 
@@ -37,8 +37,13 @@ class Trainer:
         )
         self.model = (model if model is not None else load_model(cfg.model)[0]).to(self.device)
         self.data = Path(cfg.data_dir)
-        self.train_ids = [r["id"] for r in load_split(self.data, "train")]
-        self.val_ids = [r["id"] for r in load_split(self.data, "val")][: cfg.max_val]
+        self.source = (
+            RecomputedExamples(self.data, self.model, cfg.model)
+            if cfg.data_format == "recompute"
+            else StoredExamples(self.data)
+        )
+        self.train_ids = self.source.ids(cfg.train_split)
+        self.val_ids = self.source.ids(cfg.val_split)[: cfg.max_val]
         if not self.train_ids:
             raise ValueError(f"no training examples in {self.data}/train.jsonl")
         self.module = new_lookahead(
@@ -68,14 +73,15 @@ class Trainer:
 
     # ------------------------------------------------------------------ data
     def example(self, ex_id: str) -> dict:
-        ex = torch.load(self.data / "tensors" / f"{ex_id}.pt")
+        """{"K", "V", "true"} of one example on the training device."""
+        ex = self.source.example(ex_id)
         return {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in ex.items()}
 
     def next_id(self) -> str:
         """The next training example; each epoch re-reads the split, so a dataset that is
         still being built (examples appended) is picked up as it grows."""
         if not self.order:
-            self.train_ids = [r["id"] for r in load_split(self.data, "train")]
+            self.train_ids = self.source.ids(self.cfg.train_split)
             self.order = list(self.train_ids)
             self.rng.shuffle(self.order)
         return self.order.pop()
@@ -176,9 +182,11 @@ class Trainer:
         return summary
 
     def _keep_best(self) -> None:
-        cur = self.history[-1]["val_kl"]
-        best = min(h["val_kl"] for h in self.history)
-        if cur <= best or not (self.run / "best").exists():
+        key = self.cfg.best_metric
+        sign = 1.0 if key.startswith("val_recall") else -1.0  # recall: higher; KL: lower
+        cur = sign * self.history[-1][key]
+        best = max(sign * h[key] for h in self.history if key in h)
+        if cur >= best or not (self.run / "best").exists():
             self.module.save(self.run / "best")
             (self.run / "best" / "metrics.json").write_text(json.dumps(self.history[-1], indent=2))
 

@@ -1,0 +1,118 @@
+"""lkv-data-v2 end to end on a tiny model: answers stored, KV and truth recomputed per step."""
+
+import json
+
+import pytest
+import torch
+
+from lkv_sglang.core.policies import make_policy
+from lkv_sglang.hf import load_model
+from lkv_sglang.hf.generate import prefill
+from lkv_sglang.hf.observe import teacher_forced_attention
+from lkv_sglang.training.config import TrainConfig
+from lkv_sglang.training.ground_truth import importance_target
+from lkv_sglang.training.recompute import kv_and_truth
+from lkv_sglang.training.trainer import Trainer
+from lkv_sglang.training.varied import generator
+from lkv_sglang.training.varied.build import build
+from lkv_sglang.training.varied.store import AnswerStore, PromptMismatch
+
+LENGTHS = (150, 250, 300)
+
+
+@pytest.fixture(scope="module")
+def v2_data(tiny_llama_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("v2")
+    build(out, str(tiny_llama_dir), {"val_heldout": 2, "train": 3}, 0, LENGTHS, log=lambda s: None)
+    return out
+
+
+def config(run, data, model_dir, **kw):
+    base = dict(
+        run_dir=str(run),
+        data_dir=str(data),
+        model=str(model_dir),
+        data_format="recompute",
+        val_split="val_heldout",
+        best_metric="val_recall@8",
+        max_steps=4,
+        eval_every=2,
+        checkpoint_every=2,
+        accum=1,
+        threads=1,
+        eval_budgets=(8,),
+        lr_embeddings=0.05,
+        lr_lora=0.01,
+    )
+    return TrainConfig(**(base | kw))
+
+
+def test_rows_manifest_and_resumed_build(v2_data, tiny_llama_dir):
+    m = json.loads((v2_data / "manifest.json").read_text())
+    assert m["counts"] == {"val_heldout": 2, "train": 3} and m["lengths"] == list(LENGTHS)
+    first = (v2_data / "train.jsonl").read_text()
+    row = json.loads(first.splitlines()[0])
+    assert set(row) >= {"prompt_sha256", "answer_ids", "index", "family", "seconds"}
+    assert "messages" not in row and 1 <= len(row["answer_ids"]) <= 64
+    build(v2_data, str(tiny_llama_dir), {"train": 4}, 0, LENGTHS, log=lambda s: None)
+    now = (v2_data / "train.jsonl").read_text()
+    assert now.startswith(first) and len(now.splitlines()) == 4  # appended, nothing redone
+    with pytest.raises(ValueError, match="seed=0"):
+        build(v2_data, str(tiny_llama_dir), {"train": 1}, 1, LENGTHS)
+
+
+def test_recomputed_truth_equals_teacher_forcing(v2_data, tiny_llama_dir):
+    model, tok = load_model(str(tiny_llama_dir))
+    store = AnswerStore(v2_data, tok)
+    row = store.rows("train")[0]
+    ids = store.prompt(row)
+    K, V, truth = kv_and_truth(model, ids, row["answer_ids"], 2)
+    cache, _, _ = prefill(model, torch.tensor([ids]), make_policy("full"))
+    ref = importance_target(teacher_forced_attention(model, cache, row["answer_ids"], len(ids)), 2)
+    torch.testing.assert_close(truth, ref, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(
+        K, torch.stack([c.keys[0] for c in cache.layers]), atol=1e-5, rtol=1e-4
+    )
+    assert truth.shape == (2, 2, len(ids))
+
+
+def test_changed_generator_is_refused_by_sha256(v2_data, tiny_llama_dir, monkeypatch):
+    _, tok = load_model(str(tiny_llama_dir))
+    store = AnswerStore(v2_data, tok)
+    row = store.rows("train")[0]
+    store.prompt(row)  # unchanged generator: fine
+    monkeypatch.setattr(generator, "REVISION", generator.REVISION + 1)  # any change of prompts
+    with pytest.raises(PromptMismatch, match="does not match the stored sha256"):
+        store.prompt(row)
+
+
+def test_step_with_recomputed_truth_lowers_the_loss(v2_data, tiny_llama_dir, tmp_path):
+    tr = Trainer(config(tmp_path, v2_data, tiny_llama_dir))
+    fixed = tr.train_ids[0]
+    tr.next_id = lambda: fixed  # a fixed batch: the same example every step
+    with torch.no_grad():
+        before = float(tr.loss_on(tr.example(fixed)))
+    for _ in range(3):
+        tr.train_step()
+    with torch.no_grad():
+        assert float(tr.loss_on(tr.example(fixed))) < before
+
+
+def test_resumed_run_equals_an_uninterrupted_one(v2_data, tiny_llama_dir, tmp_path):
+    straight = Trainer(config(tmp_path / "a", v2_data, tiny_llama_dir))
+    straight.fit()
+    Trainer(config(tmp_path / "b", v2_data, tiny_llama_dir, max_steps=2)).fit()
+    resumed = Trainer(config(tmp_path / "b", v2_data, tiny_llama_dir))
+    assert resumed.step == 2
+    resumed.fit()
+    for k, v in straight.module.state_dict().items():
+        torch.testing.assert_close(resumed.module.state_dict()[k], v, rtol=0, atol=1e-6)
+    best = json.loads((tmp_path / "b" / "best" / "metrics.json").read_text())
+    assert best["val_recall@8"] == max(h["val_recall@8"] for h in resumed.history)
+
+
+def test_best_metric_must_be_tracked(tmp_path):
+    with pytest.raises(ValueError, match="val_recall@256"):
+        TrainConfig(
+            run_dir=str(tmp_path), data_dir=".", best_metric="val_recall@256", eval_budgets=(64,)
+        )
