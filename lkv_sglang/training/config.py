@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from ..core.lookahead import LORA_TARGETS
+from .variants import check_variant
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class TrainConfig:
     train_split: str = "train"
     val_split: str = "val"
     best_metric: str = "val_kl"  # or "val_recall@B" for a B in eval_budgets (higher is better)
+    eval_variants: tuple[str, ...] = ()  # extra selections scored on val (training.variants)
 
     def __post_init__(self) -> None:
         for name in (
@@ -53,6 +55,8 @@ class TrainConfig:
             raise ValueError(
                 f"data_format must be 'tensors' or 'recompute'; got {self.data_format!r}"
             )
+        for v in self.eval_variants:
+            check_variant(v)
         metrics = ["val_kl"] + [f"val_recall@{b}" for b in self.eval_budgets]
         if self.best_metric not in metrics:
             raise ValueError(
@@ -71,7 +75,7 @@ class TrainConfig:
         bad = sorted(set(raw) - known)
         if bad:
             raise ValueError(f"unknown training config keys {bad}; known: {sorted(known)}")
-        for k in ("targets", "eval_budgets"):
+        for k in ("targets", "eval_budgets", "eval_variants"):
             if k in raw:
                 raw[k] = tuple(raw[k])
         return cls(**raw)

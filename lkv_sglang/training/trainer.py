@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import torch
@@ -22,6 +23,7 @@ from .config import TrainConfig
 from .examples import RecomputedExamples, StoredExamples
 from .forward import lookahead_scores
 from .ground_truth import kl_loss, recall_at
+from .variants import kept
 
 
 class Trainer:
@@ -104,17 +106,19 @@ class Trainer:
 
     @torch.no_grad()
     def evaluate(self) -> dict:
-        losses, recalls = [], {b: [] for b in self.cfg.eval_budgets}
+        losses, recalls = [], defaultdict(list)
         for ex_id in self.val_ids:
             ex = self.example(ex_id)
             truth = ex["true"].float()
             pred = lookahead_scores(self.model, self.module, ex["K"], ex["V"])
             losses.append(float(kl_loss(truth, pred)))
             for b in self.cfg.eval_budgets:
-                kept = pred.topk(min(b, pred.shape[-1]), dim=-1).indices
-                recalls[b].append(recall_at(kept, truth, b))
+                for v in ("plain", *self.cfg.eval_variants):
+                    recalls[(b, v)].append(recall_at(kept(pred, b, v), truth, b))
         out = {"step": self.step, "val_kl": sum(losses) / max(1, len(losses))}
-        out |= {f"val_recall@{b}": sum(v) / max(1, len(v)) for b, v in recalls.items()}
+        for (b, v), r in recalls.items():
+            name = f"val_recall@{b}" + ("" if v == "plain" else f"_{v}")
+            out[name] = sum(r) / max(1, len(r))
         return out
 
     # ------------------------------------------------------------------ checkpoints

@@ -41,6 +41,7 @@ def config(run, data, model_dir, **kw):
         accum=1,
         threads=1,
         eval_budgets=(8,),
+        eval_variants=("pool3", "window4"),
         lr_embeddings=0.05,
         lr_lora=0.01,
     )
@@ -109,6 +110,7 @@ def test_resumed_run_equals_an_uninterrupted_one(v2_data, tiny_llama_dir, tmp_pa
         torch.testing.assert_close(resumed.module.state_dict()[k], v, rtol=0, atol=1e-6)
     best = json.loads((tmp_path / "b" / "best" / "metrics.json").read_text())
     assert best["val_recall@8"] == max(h["val_recall@8"] for h in resumed.history)
+    assert {"val_recall@8_pool3", "val_recall@8_window4"} <= set(best)
 
 
 def test_best_metric_must_be_tracked(tmp_path):
