@@ -6,7 +6,13 @@
 # env:   LKV_SERVER_PORT (30000), LKV_APP_PORT (8501), LKV_EVICTION (lookaheadkv),
 #        LKV_EVICTION_BUDGET (256), LKV_LOOKAHEAD_PATH, LKV_TOOL_PARSER (qwen25 for Qwen models,
 #        else hermes), LKV_APP_STORE_DIR (the document store), LKV_SERVER_LOG (server log file),
-#        LKV_MEM_FRACTION (0.2: SGLang refuses to start when the weights leave too little of it).
+#        LKV_MEM_FRACTION (0.2: SGLang refuses to start when the weights leave too little of it),
+#        LKV_APP_EVICTION / LKV_APP_EVICTION_BUDGET (what the app asks for per request; unset: the
+#        app's DEFAULT_EVICTION in app/lkv_app/config.py, chosen from results/app_defaults.json).
+# --constrained-json-disable-any-whitespace: the agent's JSON replies carry no free whitespace
+# (a small model otherwise spends decode steps, or all of max_tokens, on blanks).
+# The server's --eviction is what a request gets when it names no policy; the app always names
+# one, so the sidebar can switch policies without a restart.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 PY="$ROOT/.venv/bin/python"
@@ -34,7 +40,7 @@ echo "serve_app: SGLang on http://127.0.0.1:$SERVER_PORT ($DIR, --eviction $EVIC
 SGLANG_USE_CPU_ENGINE=1 setsid "$PY" -m sglang.launch_server --model-path "$DIR" \
   --host 127.0.0.1 --port "$SERVER_PORT" --device cpu --attention-backend torch_native \
   --disable-cuda-graph --dtype float32 --skip-server-warmup --mem-fraction-static "${LKV_MEM_FRACTION:-0.2}" \
-  --max-total-tokens 8192 --disable-overlap-schedule --enable-cache-report --tool-call-parser "$PARSER" \
+  --max-total-tokens 8192 --disable-overlap-schedule --enable-cache-report --tool-call-parser "$PARSER" --constrained-json-disable-any-whitespace \
   --eviction "$EVICTION" --eviction-budget "$BUDGET" >"$LOG" 2>&1 &
 SERVER_PID=$!
 trap 'kill -TERM -- -$SERVER_PID 2>/dev/null || true' EXIT INT TERM
@@ -49,7 +55,6 @@ done
 curl -sf "http://127.0.0.1:$SERVER_PORT/health" >/dev/null || { echo "serve_app: server not healthy" >&2; exit 1; }
 
 echo "serve_app: app on http://127.0.0.1:$APP_PORT"
-LKV_APP_SERVER_URL="http://127.0.0.1:$SERVER_PORT" LKV_APP_EVICTION="$EVICTION" \
-  LKV_APP_EVICTION_BUDGET="$BUDGET" LKV_APP_MODEL="$DIR" \
+LKV_APP_SERVER_URL="http://127.0.0.1:$SERVER_PORT" LKV_APP_MODEL="$DIR" \
   "$PY" -m streamlit run "$ROOT/app/lkv_app/ui/main.py" --server.address 127.0.0.1 \
   --server.port "$APP_PORT" --server.headless true --browser.gatherUsageStats false

@@ -82,6 +82,17 @@ def summary(rows: list[dict]) -> dict:
     return out
 
 
+def mixed(tasks) -> list[tuple[int, Task]]:
+    """(index, task) taking the kinds in turn, so a run cut short still covers every kind."""
+    by_kind: dict[str, list] = {}
+    for i, t in enumerate(tasks):
+        by_kind.setdefault(t.kind, []).append((i, t))
+    queues, out = list(by_kind.values()), []
+    while any(queues):
+        out += [q.pop(0) for q in queues if q]
+    return out
+
+
 def entry(a, info, policy: str, budget: int | None, rows: list[dict], argv) -> dict:
     done = [r for r in rows if r is not None]
     return {
@@ -133,7 +144,7 @@ def main(argv: list[str] | None = None) -> None:
         with ThreadPoolExecutor(a.jobs) as pool:
             futures = {
                 pool.submit(run_task, llm, settings, store, task): (key, i)
-                for i, task in enumerate(tasks)
+                for i, task in mixed(tasks)
                 for key, settings in configs.items()
             }
             for fut in as_completed(futures):  # results are written as they arrive
