@@ -87,7 +87,7 @@ def model_dir(name: str, work: Path) -> Path:
 def lookahead_checkpoint(model: Path, work: Path) -> tuple[str, str]:
     """(path, what it is): the shipped checkpoint when one exists, else an untrained one
     (timings are valid for it, answers are not)."""
-    from lkv_sglang.sglang_plugin.fingerprint import default_lookahead_path
+    from lkv_sglang.models.fingerprint import default_lookahead_path
 
     shipped = default_lookahead_path(model)
     if shipped:

@@ -26,7 +26,7 @@ mkdir -p "$(dirname "$LOG")"
 
 DIR=$("$PY" -c "import sys; from lkv_sglang.models import resolve_model; print(resolve_model(sys.argv[1]))" "$MODEL")
 if [[ $EVICTION == lookaheadkv && -z ${LKV_LOOKAHEAD_PATH:-} ]]; then
-  CKPT=$("$PY" -c "import sys; from lkv_sglang.sglang_plugin.fingerprint import default_lookahead_path as p; print(p(sys.argv[1]) or '')" "$DIR")
+  CKPT=$("$PY" -c "import sys; from lkv_sglang.models.fingerprint import default_lookahead_path as p; print(p(sys.argv[1]) or '')" "$DIR")
   if [[ -z $CKPT ]]; then
     echo "serve_app: no lookahead checkpoint ships for $MODEL yet; serving with --eviction snapkv" \
       "(set LKV_LOOKAHEAD_PATH=DIR to use lookaheadkv)" >&2

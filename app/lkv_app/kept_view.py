@@ -66,7 +66,7 @@ def _load(model: str):
 
 def shipped_for(model: str) -> Path | None:
     """The shipped lookahead checkpoint of a converted model directory (as the server finds it)."""
-    from lkv_sglang.sglang_plugin.fingerprint import default_lookahead_path
+    from lkv_sglang.models.fingerprint import default_lookahead_path
 
     path = default_lookahead_path(model) if Path(model).is_dir() else None
     return Path(path) if path else None

@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from ..core.lookahead import LORA_TARGETS, LookaheadConfig, LookaheadModule
+from ..models.fingerprint import fingerprint_of
 
 SUPPORTED = ("llama", "qwen2")
 
@@ -54,19 +55,17 @@ def proj_shapes(model: nn.Module) -> dict[str, tuple[int, int]]:
 
 @torch.no_grad()
 def fingerprint(model: nn.Module) -> dict:
-    """Architecture numbers plus a checksum of the token embeddings."""
+    """Architecture numbers plus a checksum of the token embeddings (``models.fingerprint``)."""
     g = geometry(model)
-    emb = model.get_input_embeddings().weight
-    return {
-        "model_type": g.model_type,
-        "num_layers": g.num_layers,
-        "num_q_heads": g.num_q_heads,
-        "num_kv_heads": g.num_kv_heads,
-        "head_dim": g.head_dim,
-        "hidden_size": g.hidden_size,
-        "vocab_size": int(emb.shape[0]),
-        "embed_checksum": round(float(emb.double().abs().mean()), 6),
-    }
+    return fingerprint_of(
+        g.model_type,
+        g.num_layers,
+        g.num_q_heads,
+        g.num_kv_heads,
+        g.head_dim,
+        g.hidden_size,
+        model.get_input_embeddings().weight,
+    )
 
 
 def new_lookahead(model: nn.Module, base_model: str, seed: int = 0, **config) -> LookaheadModule:

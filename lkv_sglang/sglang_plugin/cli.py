@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 
+from ..models.fingerprint import default_lookahead_path, directory_fingerprint
 from .compat import incompatibilities, turn_off_prefill_graph
 from .config import (
     DEFAULT_BUDGET,
@@ -27,7 +28,6 @@ from .config import (
     env_int,
     flag_choices,
 )
-from .fingerprint import default_lookahead_path, model_fingerprint
 
 PREFIX = "lkv_sglang"
 
@@ -120,7 +120,7 @@ def check_lookahead_checkpoint(path: str, model_path: str) -> None:
     from ..core.lookahead import LookaheadModule
 
     try:
-        LookaheadModule.load(path, expect_fingerprint=model_fingerprint(model_path))
+        LookaheadModule.load(path, expect_fingerprint=directory_fingerprint(model_path))
     except (FileNotFoundError, ValueError) as e:
         raise SettingsError(f"--lookahead-path {path}: {e}") from None
 

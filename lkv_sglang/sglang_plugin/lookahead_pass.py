@@ -55,12 +55,12 @@ def unsupported_reason(model) -> str | None:
 def load_for_model(model, path: str, model_path: str) -> LookaheadModule:
     """The lookahead module at ``path`` for the served ``model``, on its device; a checkpoint
     made for another model (``model_path``'s fingerprint) or an unsupported model is refused."""
-    from .fingerprint import model_fingerprint
+    from ..models.fingerprint import directory_fingerprint
 
     reason = unsupported_reason(model)
     if reason:
         raise RuntimeError(f"lkv_sglang: lookaheadkv cannot run on this model: {reason}")
-    module = LookaheadModule.load(path, expect_fingerprint=model_fingerprint(model_path))
+    module = LookaheadModule.load(path, expect_fingerprint=directory_fingerprint(model_path))
     weight = model.model.layers[0].self_attn.qkv_proj.weight
     return module.to(weight.device).eval()
 

@@ -88,7 +88,7 @@ def test_scope_default_and_override():
 def test_directory_fingerprint_equals_the_reference_paths(tiny_llama_dir):
     from lkv_sglang.hf import load_model
     from lkv_sglang.hf.geometry import fingerprint
-    from lkv_sglang.sglang_plugin.fingerprint import model_fingerprint
+    from lkv_sglang.models.fingerprint import directory_fingerprint as model_fingerprint
 
     model, _ = load_model(str(tiny_llama_dir))
     assert model_fingerprint(tiny_llama_dir) == fingerprint(model)
