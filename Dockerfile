@@ -56,5 +56,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=600s --retries=3 \
 ENTRYPOINT ["python3", "-m", "sglang.launch_server"]
 CMD ["--model-path", "/models/model", \
      "--eviction", "lookaheadkv", "--eviction-budget", "1024", "--lookahead-path", "/models/lookahead", \
-     "--disable-overlap-schedule", "--page-size", "1", \
+     "--page-size", "1", \
      "--host", "0.0.0.0", "--port", "30000"]
