@@ -297,16 +297,19 @@ def run_config(server, tok, policy, scope, sessions, doc, questions, args) -> di
     cp = custom(policy, scope, args.budget)
     t0 = time.perf_counter()
     pool_start = flush(server)
-    turns, prompts, answers = run_agent(server, tok, sessions, args, cp)
-    agent_cold = cold_check(
-        server, prompts[: args.cold_sessions], answers, args, cp, first=args.cold_turn1
-    )
-    flush(server)
-    shared, q_ids, q_answers = run_shared(server, tok, doc, questions, args, cp)
-    pick = list(range(args.cold_questions))
-    shared_cold = cold_check(
-        server, [[q_ids[i]] for i in pick], [[q_answers[i]] for i in pick], args, cp
-    )
+    turns, agent_cold, shared = [], [], {}
+    if "agent" in args.workloads:
+        turns, prompts, answers = run_agent(server, tok, sessions, args, cp)
+        agent_cold = cold_check(
+            server, prompts[: args.cold_sessions], answers, args, cp, first=args.cold_turn1
+        )
+        flush(server)
+    if "shared" in args.workloads:
+        shared, q_ids, q_answers = run_shared(server, tok, doc, questions, args, cp)
+        pick = list(range(args.cold_questions))
+        shared["cold_check"] = cold_check(
+            server, [[q_ids[i]] for i in pick], [[q_answers[i]] for i in pick], args, cp
+        )
     pool_end = flush(server)
     print(f"{policy}/{scope}: {time.perf_counter() - t0:.0f} s", file=sys.stderr, flush=True)
     return {
@@ -315,7 +318,7 @@ def run_config(server, tok, policy, scope, sessions, doc, questions, args) -> di
         "pool_idle_before": pool_start,
         "pool_idle_after_flush": pool_end,
         "agent": {"turns": turns, "cold_check": agent_cold},
-        "shared": {**shared, "cold_check": shared_cold},
+        "shared": shared,
         "wall_s": round(time.perf_counter() - t0, 1),
     }
 
@@ -331,6 +334,8 @@ def goals(rows: list[dict], args) -> dict:
             continue
         key = f"{policy}/{scope}"
         turns = r["agent"]["turns"]
+        if not turns:
+            continue
         if scope == "prompt":
             kv_ok = [
                 t["kv_per_running_max"] is not None
@@ -373,7 +378,9 @@ def goals(rows: list[dict], args) -> dict:
             "of": len(checks),
         }
     for policy in ("snapkv", "lookaheadkv"):
-        cands = [by[(policy, s)] for s in ("prompt", "suffix") if (policy, s) in by]
+        cands = [
+            by[(policy, s)] for s in ("prompt", "suffix") if by.get((policy, s), {}).get("shared")
+        ]
         if not cands or not none:
             continue
         best = min(cands, key=lambda r: r["shared"]["kv_tokens_max"])
@@ -433,6 +440,8 @@ def tables(doc: dict) -> str:
     for r in doc["configs"]:
         name = label(r)
         sh = r["shared"]
+        if not sh:
+            continue
         eq = all(c["concurrent_equals_cold"] for c in sh["cold_check"])
         lines.append(
             f"| {name} | {sh['running_max']} | {sh['kv_tokens_max']} | "
@@ -467,6 +476,7 @@ def main() -> None:
         help="turn 1 of a cold-check chain only fills the tree (it had no cache hit anyway)",
     )
     ap.add_argument("--configs", default=",".join(f"{p}/{s}" for p, s in CONFIGS))
+    ap.add_argument("--workloads", default="agent,shared")
     ap.add_argument("--mem-fraction-static", type=float, default=0.2)
     ap.add_argument("--note", default="", help="why the sizes differ from the issue's")
     ap.add_argument("--out", default="results/multiturn.json")
