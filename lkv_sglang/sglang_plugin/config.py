@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass
 
 from .. import env
 from ..core import budgets
-from ..core.policies import POLICIES
+from ..core.policies import POLICIES, make_policy
 
 ENV_CONFIG = "LKV_SGLANG_CONFIG"
 ENV_POLICY, ENV_BUDGET, ENV_LOOKAHEAD = "LKV_EVICTION", "LKV_EVICTION_BUDGET", "LKV_LOOKAHEAD_PATH"
@@ -35,7 +35,7 @@ SCOPES = ("prompt", "suffix")
 DEFAULT_SCOPE = "prompt"
 
 # Policies the server cannot run, each with its own reason (``BasePolicy.not_served``).
-REFUSED = {n: POLICIES.get(n).not_served for n in POLICIES.names() if POLICIES.get(n).not_served}
+REFUSED = {n: p.not_served for n in POLICIES.names() if (p := make_policy(n)).not_served}
 
 
 def flag_choices() -> list[str]:

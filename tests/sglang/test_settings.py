@@ -71,6 +71,7 @@ def test_every_refusal_has_a_reason_given_by_its_policy():
     assert all(REFUSED.values())
     assert set(REFUSED) == {"oracle", "laq", "speckv", "pyramidkv"}
     assert REFUSED["laq"] == POLICIES.get("laq").not_served
+    assert "per layer" in REFUSED["pyramidkv"]
 
 
 @pytest.mark.parametrize("scope", ["whole", "", None, 1])

@@ -1,29 +1,23 @@
 """``pyramidkv`` (Cai et al., 2024, "PyramidKV: Dynamic KV Cache Compression based on Pyramidal
 Information Funneling"): SnapKV scores with budgets falling from lower to upper layers, the
-same average budget."""
+same average budget: ``snapkv`` wrapped in ``PerLayerBudgets`` with PyramidKV's pyramid. The
+window SnapKV protects cannot exceed the smallest layer's budget; selection truncates per layer.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 
 from ..budgets import pyramid_budgets
 from .base import POLICIES
+from .per_layer import PerLayerBudgets
 from .snapkv import SnapKVPolicy
 
 
 @POLICIES.register("pyramidkv")
-@dataclass(frozen=True)
-class PyramidKVPolicy(SnapKVPolicy):
-    name = "pyramidkv"
-    not_served = (
-        "keeps a different number of entries per layer, but SGLang's req_to_token row gives every "
-        "layer one KV length; use snapkv or snapkv_nopool"
+def pyramidkv(beta: int = 20, **snapkv) -> PerLayerBudgets:
+    return PerLayerBudgets(
+        inner=SnapKVPolicy(**snapkv),
+        budgets=partial(pyramid_budgets, beta=beta, floor=1),
+        label="pyramidkv",
     )
-    beta: int = 20
-
-    def layer_budgets(self, budget: int, num_layers: int) -> list[int]:
-        return pyramid_budgets(budget, num_layers, beta=self.beta, floor=1)
-
-    def protected(self, budget: int) -> tuple[int, int]:
-        # the window cannot exceed the smallest layer's budget; selection truncates per layer
-        return 0, self.num_queries if self.keep_window else 0
