@@ -1,1 +1,0 @@
-"""Test aids shipped with the package: tiny random models built offline."""
