@@ -24,7 +24,7 @@ from pathlib import Path
 from common import print_table, write_result
 from serving import lookahead_checkpoint, model_dir, send_burst
 
-from lkv_sglang.testing.sglang_server import start_server
+from lkv_sglang.launcher import start_server
 
 
 def burst(model: Path, batch: int, args, work: Path, lookahead: str, seed: int) -> dict:

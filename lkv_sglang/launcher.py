@@ -1,6 +1,8 @@
-"""Start a real SGLang server (own process group, loopback), talk to it, stop it.
+"""Start a real SGLang server with the plugin (own process group, loopback), talk to it, stop it.
 
-Used by ``tests/sglang`` and ``benchmarks/serving.py``. On the CPU (default) the flags follow the
+A supported module (not a test fixture): the notebooks, the benchmarks and the tests start
+their servers with ``start_server(model_dir, flags, workdir)``; ``Server`` posts requests,
+reads the plugin's accounting log (``events``, ``wait_idle``) and stops the process group. On the CPU (default) the flags follow the
 tested CPU recipe (torch_native attention, fp32, no CUDA graphs, a small fixed KV pool); with
 ``device="cuda"`` they are FlashInfer attention in bfloat16, still without CUDA graphs.
 """

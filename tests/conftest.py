@@ -18,14 +18,14 @@ torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
 
 @pytest.fixture(scope="session")
 def tiny_llama_dir(tmp_path_factory):
-    from lkv_sglang.testing.tiny import build_tiny
+    from lkv_sglang.models.tiny import build_tiny
 
     return build_tiny(tmp_path_factory.mktemp("tiny_llama"), "llama")
 
 
 @pytest.fixture(scope="session")
 def tiny_qwen2_dir(tmp_path_factory):
-    from lkv_sglang.testing.tiny import build_tiny
+    from lkv_sglang.models.tiny import build_tiny
 
     return build_tiny(tmp_path_factory.mktemp("tiny_qwen2"), "qwen2")
 

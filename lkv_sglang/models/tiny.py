@@ -1,7 +1,7 @@
 """Build tiny random Llama / Qwen2 models with an offline BPE tokenizer and chat template.
 
 Used by tests (transformers path, SGLang server) and notebooks; nothing is downloaded.
-usage: python -m lkv_sglang.testing.tiny OUT_DIR [llama|qwen2]
+usage: python -m lkv_sglang.models.tiny OUT_DIR [llama|qwen2]
 """
 
 from __future__ import annotations

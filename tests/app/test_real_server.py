@@ -1,6 +1,6 @@
 """The app's client, QA service and agent against a real SGLang server with the plugin.
 
-A tiny random Llama (``lkv_sglang.testing.tiny``) served on the CPU with ``--eviction snapkv``:
+A tiny random Llama (``lkv_sglang.models.tiny``) served on the CPU with ``--eviction snapkv``:
 the answers are noise, but the protocol is the real one (custom_params, meta_info, streaming,
 constrained decoding, tool calls). Every request has a client timeout and the server's start
 its own; pytest-timeout bounds each test as well.
@@ -25,7 +25,7 @@ LONG = "the quick brown fox jumps over the lazy dog " * 12  # about 110 tokens
 
 @pytest.fixture(scope="module")
 def server(tiny_llama_dir, tmp_path_factory):
-    from lkv_sglang.testing.sglang_server import start_server
+    from lkv_sglang.launcher import start_server
 
     flags = [
         "--disable-overlap-schedule",

@@ -162,7 +162,7 @@ def test_scoring_passes_leave_no_trace(tiny):
 def test_speckv_with_a_separate_draft_model(tiny, tiny_llama_dir, tmp_path):
     """A draft model of the same vocabulary drafts; the target scores with the draft's tokens."""
     from lkv_sglang.hf import load_model
-    from lkv_sglang.testing.tiny import build_tiny
+    from lkv_sglang.models.tiny import build_tiny
 
     model, tok, _ = tiny
     draft, _ = load_model(str(build_tiny(tmp_path / "draft", "llama", seed=1)))

@@ -11,7 +11,7 @@ import random
 import pytest
 import torch
 
-from lkv_sglang.testing.sglang_server import start_server
+from lkv_sglang.launcher import start_server
 
 # SGLang's modules only import on a CPU-only machine with its CPU engine selected.
 os.environ.setdefault("SGLANG_USE_CPU_ENGINE", "1")

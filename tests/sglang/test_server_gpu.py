@@ -36,8 +36,8 @@ def prompts() -> list[list[int]]:
 
 def run(backend: str, tmp_path: Path, ids: list[list[int]]) -> list[tuple[list[int], dict]]:
     from lkv_sglang.checkpoints import shipped_checkpoint
+    from lkv_sglang.launcher import start_server
     from lkv_sglang.models import resolve_model
-    from lkv_sglang.testing.sglang_server import start_server
 
     flags = ["--disable-overlap-schedule", "--eviction", "lookaheadkv", "--eviction-budget", "64",
              "--lookahead-path", str(shipped_checkpoint("smollm2-135m"))]  # fmt: skip

@@ -16,7 +16,7 @@ import random
 
 import pytest
 
-from lkv_sglang.testing.sglang_server import start_server
+from lkv_sglang.launcher import start_server
 
 pytestmark = pytest.mark.sglang
 

@@ -11,9 +11,9 @@ from types import SimpleNamespace
 
 import pytest
 
+from lkv_sglang.launcher import run_until_exit
 from lkv_sglang.sglang_plugin.cli import settings_from_args
 from lkv_sglang.sglang_plugin.config import SettingsError
-from lkv_sglang.testing.sglang_server import run_until_exit
 
 pytestmark = pytest.mark.sglang
 
