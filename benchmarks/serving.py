@@ -28,7 +28,7 @@ import urllib.request
 from importlib.metadata import version
 from pathlib import Path
 
-from lkv_sglang.testing.sglang_server import Server, start_server
+from lkv_sglang.launcher import Server, start_server
 
 RUNNING = re.compile(r"Decode batch, #running-req: (\d+), #token: (\d+)")
 
@@ -76,7 +76,7 @@ def run_info(args, server_command: list[str]) -> dict:
 
 def model_dir(name: str, work: Path) -> Path:
     if name == "tiny":
-        from lkv_sglang.testing.tiny import build_tiny
+        from lkv_sglang.models.tiny import build_tiny
 
         return build_tiny(work / "tiny_llama", "llama")
     from lkv_sglang.models import resolve_model
@@ -216,13 +216,17 @@ def main() -> None:
         lookahead, lookahead_kind = (
             lookahead_checkpoint(model, work) if "lookaheadkv" in policies else (None, None)
         )
-        rows = [run_setting(model, p, args, work, lookahead) for p in policies]
+        rows = []
+        for p in policies:
+            rows.append(run_setting(model, p, args, work, lookahead))
+            (work / "serving.partial.json").write_text(json.dumps(rows, indent=2))
+    command = rows[0]["server_command"] if rows else []
     base = next((r for r in rows if r["policy"] == "none"), None)
     for r in rows:
         r.pop("server_command", None)
         r["ttft_ratio_to_none"] = round(r["ttft_mean_s"] / base["ttft_mean_s"], 3) if base else None
     out = {
-        **run_info(args, rows[0].pop("server_command") if rows else []),
+        **run_info(args, command),
         "settings": {
             k: getattr(args, k)
             for k in ("budget", "max_total_tokens", "prompt_len", "new_tokens", "requests")
