@@ -485,7 +485,7 @@ def main() -> None:
 
     from transformers import AutoTokenizer
 
-    from lkv_sglang.testing.sglang_server import start_server
+    from lkv_sglang.launcher import start_server
 
     configs = [tuple(c.split("/")) for c in args.configs.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
