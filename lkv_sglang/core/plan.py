@@ -18,6 +18,7 @@ class QuerySource(StrEnum):
     DRAFT_MODEL = "draft_model"  # a draft model's greedy answer (speckv)
     LOOKAHEAD = "lookahead"  # learned lookahead tokens with the masked LoRA (lookaheadkv)
     ANSWER = "answer"  # the model's own full greedy answer (oracle: the ceiling)
+    KEYS = "keys"  # the prompt's keys themselves, no queries (knorm)
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,9 @@ class Observation:
         their softmax attention to each prompt key; ``num_heads`` is the query-head count
         (aggregated to KV heads by selection) or already the KV-head count.
     device : where the policy's scores and the plan's indices live. Default: the attention's
-        device, else the CPU (position-only policies have no tensor to follow).
+        device, else the keys', else the CPU (position-only policies have no tensor to follow).
+    keys : (num_layers, num_kv_heads, N, head_dim) or None: the prompt's keys (after RoPE),
+        for policies that score keys themselves (``QuerySource.KEYS``).
     """
 
     prompt_len: int
@@ -40,6 +43,7 @@ class Observation:
     num_kv_heads: int
     attention: torch.Tensor | None = None
     device: torch.device | str | None = None
+    keys: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         if self.prompt_len < 1 or self.num_layers < 1 or self.num_kv_heads < 1:
@@ -57,11 +61,29 @@ class Observation:
                 raise ValueError(
                     f"{a.shape[1]} heads is not a multiple of {self.num_kv_heads} KV heads"
                 )
+        k = self.keys
+        if k is not None and (
+            k.dim() != 4
+            or tuple(k.shape[:3]) != (self.num_layers, self.num_kv_heads, self.prompt_len)
+        ):
+            raise ValueError(
+                f"keys must be (num_layers={self.num_layers}, num_kv_heads={self.num_kv_heads}, "
+                f"prompt_len={self.prompt_len}, head_dim); got {tuple(k.shape)}"
+            )
         dev = torch.device(self.device) if self.device is not None else None
-        if a is not None and dev is not None and dev != a.device:
-            raise ValueError(f"device {dev} differs from the attention's device {a.device}")
-        dev = dev or (a.device if a is not None else torch.device("cpu"))
+        for name, t in (("attention", a), ("keys", k)):
+            if t is not None and dev is not None and dev != t.device:
+                raise ValueError(f"device {dev} differs from the {name}' device {t.device}")
+        follow = a if a is not None else k
+        dev = dev or (follow.device if follow is not None else torch.device("cpu"))
         object.__setattr__(self, "device", dev)
+
+    def require_keys(self, policy: str) -> torch.Tensor:
+        if self.keys is None:
+            raise ValueError(
+                f"policy {policy!r} scores the prompt's keys but the observation has none"
+            )
+        return self.keys
 
     def require_attention(self, policy: str) -> torch.Tensor:
         if self.attention is None:

@@ -120,6 +120,9 @@ def observe(
             model, copy_cache(cache), first_token, prompt_len, policy.num_queries, eos
         ) or [first_token]
         attn = teacher_forced_attention(model, cache, answer, prompt_len)
+    elif src is QuerySource.KEYS:
+        keys = torch.stack([layer.keys[0, :, :prompt_len] for layer in cache.layers])
+        return Observation(prompt_len, g.num_layers, g.num_kv_heads, keys=keys)
     return Observation(prompt_len, g.num_layers, g.num_kv_heads, attn)
 
 

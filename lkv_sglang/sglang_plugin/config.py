@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 from .. import env
 from ..core import budgets
 from ..core.policies import POLICIES, make_policy
+from ..core.policies import served_policies as core_served_policies
 
 ENV_CONFIG = "LKV_SGLANG_CONFIG"
 ENV_POLICY, ENV_BUDGET, ENV_LOOKAHEAD = "LKV_EVICTION", "LKV_EVICTION_BUDGET", "LKV_LOOKAHEAD_PATH"
@@ -44,8 +45,8 @@ def flag_choices() -> list[str]:
 
 
 def served_policies() -> list[str]:
-    """Policies the server actually prunes with."""
-    return ["none"] + [p for p in POLICIES.names() if p not in REFUSED]
+    """Values the server actually prunes with (or not: ``none``): the core's list."""
+    return ["none"] + core_served_policies()
 
 
 class SettingsError(ValueError):

@@ -83,7 +83,7 @@ def observed_attention(
         if lookahead is None:
             raise RuntimeError("lkv_sglang: the lookahead pass gave no scores for this request")
         return lookahead
-    if source is QuerySource.NONE:
+    if source in (QuerySource.NONE, QuerySource.KEYS):  # keys: read in keep_plan
         return None
     raise RuntimeError(
         f"lkv_sglang: policy {state.settings.policy!r} scores with {source.value}, not served"
@@ -97,13 +97,19 @@ def keep_plan(proc, req, state: PruneState, lookahead: torch.Tensor | None = Non
     attn = observed_attention(pool, state, lookahead)
     if attn is not None:
         attn = attn[:, :, start:n]
+    keys = None
+    if RUNTIME.policy(state.settings.policy).query_source is QuerySource.KEYS:
+        slots = sv.req_to_token(proc)[sv.pool_row(req), start:n].to(torch.int64)
+        keys = torch.stack([pool.get_key_buffer(lid)[slots] for lid in sv.layer_ids(pool)])
+        keys = keys.transpose(1, 2)  # (layers, KV heads, prompt, head dim)
     device = pool.get_key_buffer(pool.start_layer).device  # position-only policies follow the pool
     obs = Observation(
         n - start,
         pool.layer_num,
         sv.pool_heads(pool),
         attn,
-        device=device if attn is None else None,
+        device=device if attn is None and keys is None else None,
+        keys=keys,
     )
     plan = RUNTIME.policy(state.settings.policy).select(obs, state.settings.budget)
     dump = os.environ.get(ENV_DUMP)

@@ -49,7 +49,7 @@ def test_select_on_meta():
 @pytest.mark.parametrize("budget", [8, N])
 def test_every_policy_selects_on_meta(name, budget):
     """Scoring (pure torch for every policy), budgets and selection, all on the scores' device."""
-    obs = Observation(N, L, HKV, meta(L, HQ, N))
+    obs = Observation(N, L, HKV, meta(L, HQ, N), keys=meta(L, HKV, N, 8))
     plan = make_policy(name).select(obs, budget)
     assert all(i.device == META for i in plan.indices), name
 

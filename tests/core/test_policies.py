@@ -21,13 +21,15 @@ CASES = {
     "speckv": (QuerySource.DRAFT_MODEL, (0, 0)),
     "lookaheadkv": (QuerySource.LOOKAHEAD, (0, 0)),
     "oracle": (QuerySource.ANSWER, (0, 0)),
+    "knorm": (QuerySource.KEYS, (0, 0)),
 }
 L, HQ, HKV, N = 4, 6, 2, 300
 
 
 def obs(seed=0):
     g = torch.Generator().manual_seed(seed)
-    return Observation(N, L, HKV, torch.rand(L, HQ, N, generator=g).softmax(-1))
+    keys = torch.randn(L, HKV, N, 8, generator=g)
+    return Observation(N, L, HKV, torch.rand(L, HQ, N, generator=g).softmax(-1), keys=keys)
 
 
 def test_every_policy_has_a_case():

@@ -16,12 +16,13 @@ import urllib.request
 
 import pytest
 
+from lkv_sglang.core.policies import served_policies
 from lkv_sglang.launcher import start_server
 
 pytestmark = pytest.mark.sglang
 
 BUDGET, NEW = 12, 10
-SERVED = ["snapkv", "snapkv_nopool", "lookaheadkv", "h2o", "streamingllm", "random"]
+SERVED = [p for p in served_policies() if p != "full"]  # every policy the server prunes with
 PAGES = [1, 16]
 
 

@@ -15,11 +15,13 @@ import urllib.request
 
 import pytest
 
+from lkv_sglang.core.policies import served_policies
+
 pytestmark = pytest.mark.sglang
 
 BUDGET = 12
 NEW = 12
-POLICIES = ["snapkv", "snapkv_nopool", "streamingllm", "h2o", "random", "lookaheadkv"]
+POLICIES = [p for p in served_policies() if p != "full"]  # every policy the server prunes with
 
 
 @pytest.fixture(scope="module")

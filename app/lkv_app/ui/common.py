@@ -8,13 +8,18 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from lkv_sglang.core.policies import served_policies
+
 from ..chat_model import ChatLookaheadKV
 from ..config import DEFAULT_EVICTION, AppConfig
 from ..errors import AppError
 from ..server import ServerInfo, server_info
 from ..store import DocumentStore
 
-POLICIES = ["lookaheadkv", "snapkv", "snapkv_nopool", "h2o", "streamingllm", "random", "none"]
+# what the server prunes with (the core says, per policy), LookaheadKV first, "none" last
+POLICIES = sorted(
+    (p for p in served_policies() if p != "full"), key=lambda p: (p != "lookaheadkv", p)
+) + ["none"]
 SERVER_DEFAULT = "server default"
 
 

@@ -19,4 +19,12 @@ def make_policy(name: str, **params) -> BasePolicy:
     return POLICIES.create(name, **params)
 
 
-__all__ = ["POLICIES", "BasePolicy", "make_policy"]
+def served_policies() -> list[str]:
+    """The policies the SGLang server prunes with (each policy says itself: ``not_served``).
+
+    The one list the plugin, the app and the server tests read; ``full`` (prune nothing) is in
+    it, as a policy the server accepts."""
+    return [name for name in POLICIES.names() if not make_policy(name).not_served]
+
+
+__all__ = ["POLICIES", "BasePolicy", "make_policy", "served_policies"]
