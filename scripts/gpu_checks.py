@@ -135,14 +135,15 @@ def check_core_policies(dev: torch.device) -> dict:
     gen = torch.Generator().manual_seed(4)
     layers, hq, hkv, n, budget = 3, 8, 2, 300, 64
     scores = torch.rand(layers, hq, n, generator=gen).softmax(-1)
+    keys = torch.randn(layers, hkv, n, 16, generator=gen)  # for policies scoring keys (knorm)
     bad = []
     for name in POLICIES.names():
         pol = make_policy(name)
         if name in POSITION_ONLY:
             on_dev, on_cpu = Observation(n, layers, hkv, device=dev), Observation(n, layers, hkv)
         else:
-            on_dev, on_cpu = Observation(n, layers, hkv, scores.to(dev)), Observation(
-                n, layers, hkv, scores)  # fmt: skip
+            on_dev = Observation(n, layers, hkv, scores.to(dev), keys=keys.to(dev))
+            on_cpu = Observation(n, layers, hkv, scores, keys=keys)
         a, b = pol.select(on_dev, budget), pol.select(on_cpu, budget)
         if any(i.device != dev for i in a.indices) or not all(
             torch.equal(x.cpu(), y) for x, y in zip(a.indices, b.indices, strict=True)
