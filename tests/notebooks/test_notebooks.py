@@ -83,7 +83,8 @@ def test_serving():
         "assert infos['none'] is None\n"
         "for p in POLICIES[1:]:\n"
         "    i = infos[p]\n"
-        "    assert i.pruned and i.kept_tokens == i.cached_prefix_tokens + BUDGET, (p, i)\n"
+        # scope "prompt" (the default): a cached system prompt changes nothing in what is kept
+        "    assert i.pruned and i.kept_tokens == BUDGET and i.kv_tokens == BUDGET, (p, i)\n"
         "assert body['meta_info']['lkv_eviction'][0]['kept_tokens'] == 64\n"
         "assert len(pruned_events) == len(POLICIES)  # the policies above and /generate\n"
         "assert all(e['after']['used'] < e['before']['used'] for e in pruned_events)",
