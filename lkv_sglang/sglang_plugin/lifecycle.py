@@ -48,7 +48,7 @@ def after_scheduler_init(result, sched, *args, **kwargs) -> None:
 
     settings = RUNTIME.settings
     RUNTIME.lookahead = None
-    RUNTIME.max_total_tokens = int(sched.max_total_num_tokens)
+    RUNTIME.max_total_tokens = sv.pool_size(sched)
     if settings.policy == "none":
         return
     bad = scheduler_problems(sched)
@@ -60,7 +60,7 @@ def after_scheduler_init(result, sched, *args, **kwargs) -> None:
         from .lookahead_pass import load_for_model
 
         RUNTIME.lookahead = load_for_model(
-            sv.served_model(sched), settings.lookahead_path, sched.server_args.model_path
+            sv.served_model(sched), settings.lookahead_path, sv.model_path(sched)
         )
 
 

@@ -51,12 +51,5 @@ class Runtime:
             self._policies[name] = make_policy(name)
         return self._policies[name]
 
-    def reset(self, settings: ServerSettings | None = None) -> None:
-        """Back to a fresh process (tests; a scheduler re-initialised in the same process)."""
-        self._settings = settings
-        self.lookahead, self.max_total_tokens, self.capture, self.freed = None, 0, None, False
-        self.last_idle = (None, 0.0)
-        self._policies.clear()
-
 
 RUNTIME = Runtime()

@@ -19,7 +19,6 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
     f"{SCHEDULE_BATCH}.Req": (
         "rid",
         "origin_input_ids",
-        "output_ids",
         "sampling_params",
         "kv",
         "lock",
@@ -28,12 +27,8 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
         "cache_salt",
         "skip_radix_cache_insert",
         "customized_info",
-        "inflight_middle_chunks",
         "is_retracted",
         "finished",
-        "stream",
-        "extend_end",
-        "prefix_len",
     ),
     f"{SCHEDULE_BATCH}.ReqKvInfo": (
         "req_pool_idx",
@@ -86,8 +81,6 @@ ATTRIBUTES: dict[str, tuple[str, ...]] = {
 
 
 # ---------------------------------------------------------------- requests
-def prompt_ids(req) -> list[int]:
-    return req.origin_input_ids
 
 
 def prompt_len(req) -> int:
@@ -125,15 +118,6 @@ def protected_len(req) -> int:
 
 def set_protected_len(req, n: int) -> None:
     req.kv.cache_protected_len = n
-
-
-def holds_kv(req) -> bool:
-    return bool(req.kv.holds_kv)
-
-
-def is_last_chunk_done(req) -> bool:
-    """Whether the request's prefill has no chunk left in flight."""
-    return req.inflight_middle_chunks <= 0
 
 
 def is_gone(req) -> bool:
@@ -285,6 +269,15 @@ def publish_prompt(req, tree_cache) -> None:
 
     if not req.skip_radix_cache_insert:
         checkpoint_kv_cache(req, tree_cache)
+
+
+def pool_size(sched) -> int:
+    """Tokens SGLang's KV pool holds in all."""
+    return int(sched.max_total_num_tokens)
+
+
+def model_path(sched) -> str:
+    return sched.server_args.model_path
 
 
 def page_size(alloc) -> int:
