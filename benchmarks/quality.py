@@ -18,42 +18,14 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, print_table, write_result  # noqa: E402
+from kv_eval import POLICIES, evaluate_example  # noqa: E402
 
 from lkv_sglang.checkpoints import shipped_checkpoint  # noqa: E402
-from lkv_sglang.core.plan import KeepPlan, QuerySource  # noqa: E402
-from lkv_sglang.core.policies import make_policy  # noqa: E402
-from lkv_sglang.core.selection import select  # noqa: E402
 from lkv_sglang.hf import load_model  # noqa: E402
-from lkv_sglang.hf.cache import copy_cache, greedy_decode, prune_cache  # noqa: E402
-from lkv_sglang.hf.generate import eos_ids, prefill  # noqa: E402
+from lkv_sglang.hf.generate import eos_ids  # noqa: E402
 from lkv_sglang.hf.geometry import load_lookahead, new_lookahead  # noqa: E402
-from lkv_sglang.hf.lora import attach_lookahead  # noqa: E402
-from lkv_sglang.hf.observe import observe  # noqa: E402
 from lkv_sglang.metrics import task_score  # noqa: E402
 from lkv_sglang.training.dataset import load_split  # noqa: E402
-from lkv_sglang.training.ground_truth import recall_at  # noqa: E402
-
-POLICIES = [
-    "random",
-    "streamingllm",
-    "h2o",
-    "snapkv",
-    "snapkv_nopool",
-    "pyramidkv",
-    "laq",
-    "speckv",
-    "lookaheadkv_untrained",
-    "lookaheadkv",
-]
-
-
-def recall(plan: KeepPlan, truth: torch.Tensor, budget: int) -> float:
-    """Mean over layers and KV heads of |kept ∩ true top-budget| / budget (layers may keep
-    different counts, as PyramidKV's do, so ``recall_at`` runs one layer at a time)."""
-    per_layer = [
-        recall_at(idx[None], truth[layer][None], budget) for layer, idx in enumerate(plan.indices)
-    ]
-    return sum(per_layer) / len(per_layer)
 
 
 def main() -> None:
@@ -88,51 +60,38 @@ def main() -> None:
     task = defaultdict(lambda: defaultdict(list))  # policy -> budget -> [score]
     kinds = defaultdict(lambda: defaultdict(list))  # f"{policy}@{b}" -> kind -> [score]
     score_s = defaultdict(list)
+    names = ["oracle"] + POLICIES
     t_start = time.time()
     for i, row in enumerate(rows):
         ids = torch.tensor([row["input_ids"]])
         n = ids.shape[1]
         truth = torch.load(a.data / "tensors" / f"{row['id']}.pt")["true"].float()
-        num_kv = truth.shape[1]
         max_new = min(64, len(row["answer_ids"]) + 8)
         full_score = task_score(row["kind"], row["answer"], row["gold"])
-        caches = {}
-        for mode_policy in ("snapkv", "h2o"):
-            caches[mode_policy] = prefill(model, ids, make_policy(mode_policy))
-        cache, first, win = caches["snapkv"]
-        _, _, allrows = caches["h2o"]
         for b in a.task_budgets:
             task["full"][b].append(full_score)
             kinds[f"full@{b}"][row["kind"]].append(full_score)
-        for name in ["oracle"] + POLICIES:
-            for b in a.budgets:
-                t0 = time.perf_counter()
-                if name == "oracle":
-                    plan = (
-                        select(truth, [b] * truth.shape[0], num_kv)
-                        if b < n
-                        else KeepPlan.keep_all(n, truth.shape[0], num_kv)
-                    )
-                else:
-                    pol = make_policy(name.replace("_untrained", ""))
-                    if b == a.budgets[0] or pol.query_source is QuerySource.SELF_DRAFT:
-                        la = untrained if name.endswith("_untrained") else trained
-                        if pol.query_source is QuerySource.LOOKAHEAD:
-                            attach_lookahead(model, la)
-                        pre = allrows if pol.query_source is QuerySource.PROMPT_ALL else win
-                        obs = observe(model, pol, cache, n, first, b, eos, pre, la, None)
-                    plan = pol.select(obs, b)
-                score_s[name].append(time.perf_counter() - t0)
-                rec[name][b].append(recall(plan, truth, b))
-                if b in a.task_budgets:
-                    out = greedy_decode(
-                        model, prune_cache(copy_cache(cache), plan), first, n, max_new, eos
-                    )
-                    s = task_score(
-                        row["kind"], tok.decode(out, skip_special_tokens=True), row["gold"]
-                    )
-                    task[name][b].append(s)
-                    kinds[f"{name}@{b}"][row["kind"]].append(s)
+        ev = evaluate_example(
+            model,
+            ids,
+            truth,
+            recall_policies=names,
+            recall_budgets=a.budgets,
+            task_policies=names,
+            task_budgets=[b for b in a.task_budgets if b in a.budgets],
+            lookahead=trained,
+            untrained=untrained,
+            eos=eos,
+            max_new=max_new,
+        )
+        for name in names:
+            score_s[name].extend(ev["select_seconds"].get(name, []))
+            for b, r in ev["recall"].get(name, {}).items():
+                rec[name][b].append(r)
+            for b, out in ev["answers"].get(name, {}).items():
+                s = task_score(row["kind"], tok.decode(out, skip_special_tokens=True), row["gold"])
+                task[name][b].append(s)
+                kinds[f"{name}@{b}"][row["kind"]].append(s)
         print(
             f"[{i + 1}/{len(rows)}] {row['id']} N={n} full={full_score:.2f} "
             f"la@128={rec['lookaheadkv'][128][-1] if 128 in a.budgets else 0:.2f} "
@@ -141,7 +100,6 @@ def main() -> None:
         )
 
     mean = lambda v: sum(v) / len(v) if v else None  # noqa: E731
-    names = ["oracle"] + POLICIES
     recall_tab = {p: {str(b): mean(rec[p][b]) for b in a.budgets} for p in names}
     task_tab = {p: {str(b): mean(task[p][b]) for b in a.task_budgets} for p in ["full"] + names}
     by_kind = {k: {kind: mean(v) for kind, v in d.items()} for k, d in kinds.items()}

@@ -1,4 +1,5 @@
-"""Task metrics: substring match for retrieval answers, token F1 for QA."""
+"""Task metrics: substring match for retrieval answers, whole-number match for counts, token F1
+for QA."""
 
 from __future__ import annotations
 
@@ -30,8 +31,22 @@ def contains_all(prediction: str, golds: list[str]) -> float:
     return float(all(g.lower() in a for g in golds))
 
 
+def contains_number(prediction: str, golds: list[str]) -> float:
+    """1.0 when every gold number occurs in the prediction as a whole number ("11" is not found
+    in "110" or "2011")."""
+    return float(all(re.search(rf"(?<!\d){re.escape(g)}(?!\d)", prediction) for g in golds))
+
+
+ALL_GOLD = ("needle", "multineedle", "vt")
+
+
 def task_score(kind: str, prediction: str, golds: list[str]) -> float:
-    """needle / multineedle / vt: all gold strings present; qa / multihop: best F1 over golds."""
-    if kind in ("needle", "multineedle", "vt"):
+    """needle / multineedle / vt: all gold strings present; count: the gold number present as a
+    whole number; qa / multihop / app_qa / chat / agent (and anything else): best F1 over golds.
+    (lkv-data-v2's app_qa / chat / agent rows wrap a needle or qa task, named in
+    ``row["meta"]["task"]``: pass that as ``kind`` to score them by it.)"""
+    if kind in ALL_GOLD:
         return contains_all(prediction, golds)
+    if kind == "count":
+        return contains_number(prediction, golds)
     return max((f1(prediction, g) for g in golds), default=0.0)
