@@ -8,6 +8,7 @@ templates (format-heldout test); test_informat = test documents x train template
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 
@@ -86,4 +87,11 @@ def ids_sha256(ids: list[int]) -> str:
 
 
 def token_counter(tok):
-    return lambda s: len(tok(s, add_special_tokens=False)["input_ids"])
+    """Token count of a text, memoised: the same haystack documents are counted for every
+    sample (one summary sample used to tokenize the whole wiki pool, ~10 s per call)."""
+
+    @functools.cache
+    def ntok(text: str) -> int:
+        return len(tok(text, add_special_tokens=False)["input_ids"])
+
+    return ntok

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from . import prompt_cache
 from .generator import REVISION, VERSION, build_sample, ids_sha256, prompt_ids, token_counter
 
 
@@ -27,6 +28,7 @@ class AnswerStore:
         self.lengths = tuple(self.manifest["lengths"])
         self.tok = tok
         self.ntok = token_counter(tok)
+        self.cached = prompt_cache.load(self.root)
 
     def rows(self, split: str) -> list[dict]:
         path = self.root / f"{split}.jsonl"
@@ -39,7 +41,11 @@ class AnswerStore:
         return out
 
     def prompt(self, row: dict) -> list[int]:
-        """The prompt's token ids, rebuilt from (seed, split, index) and checked."""
+        """The prompt's token ids, rebuilt from (seed, split, index) and checked (a cached
+        rebuild is used when its sha256 is the row's: ``prompt_cache``)."""
+        sha, ids = self.cached.get(row["id"], (None, None))
+        if sha == row["prompt_sha256"] and ids_sha256(ids) == sha:
+            return ids
         s = build_sample(self.seed, row["split"], row["index"], self.ntok, self.lengths)
         ids = prompt_ids(self.tok, s.messages)
         if ids_sha256(ids) != row["prompt_sha256"]:
@@ -49,4 +55,5 @@ class AnswerStore:
                 "generator or tokenizer changed since: check out the code that built "
                 f"{self.root} or rebuild it"
             )
+        self.cached[row["id"]] = (row["prompt_sha256"], ids)
         return ids
