@@ -102,7 +102,9 @@ def observe(
             )
         attn = lookahead_attention(model, cache, lookahead, prompt_len)
     elif src is QuerySource.SELF_DRAFT:
-        obs = Observation(prompt_len, g.num_layers, g.num_kv_heads, prefill_scores)
+        obs = Observation(
+            prompt_len, g.num_layers, g.num_kv_heads, prefill_scores, device=model.device
+        )
         snap_plan = make_policy("snapkv").select(obs, budget)
         draft = greedy_decode(
             model, prune_cache(cache, snap_plan), first_token, prompt_len, policy.num_queries, set()
@@ -122,8 +124,10 @@ def observe(
         attn = teacher_forced_attention(model, cache, answer, prompt_len)
     elif src is QuerySource.KEYS:
         keys = torch.stack([layer.keys[0, :, :prompt_len] for layer in cache.layers])
-        return Observation(prompt_len, g.num_layers, g.num_kv_heads, keys=keys)
-    return Observation(prompt_len, g.num_layers, g.num_kv_heads, attn)
+        return Observation(prompt_len, g.num_layers, g.num_kv_heads, keys=keys, device=model.device)
+    # on the model's device even when there is no tensor to follow (position-only policies:
+    # random, streamingllm), so the plan's indices can index a GPU cache
+    return Observation(prompt_len, g.num_layers, g.num_kv_heads, attn, device=model.device)
 
 
 @torch.no_grad()
