@@ -38,6 +38,9 @@ class TrainConfig:
     val_split: str = "val"
     best_metric: str = "val_kl"  # or "val_recall@B" for a B in eval_budgets (higher is better)
     eval_variants: tuple[str, ...] = ()  # extra selections scored on val (training.variants)
+    # a checkpoint directory whose weights start a new run (e.g. continue a GPU run on more
+    # data with a fresh optimiser); ignored when the run directory has its own checkpoint
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
         for name in (

@@ -63,7 +63,8 @@ class Trainer:
         self.order: list[str] = []
         self.rng = random.Random(cfg.seed)
         self.history: list[dict] = []
-        self._resume()
+        if not self._resume() and cfg.init_from:
+            self._init_from(Path(cfg.init_from))
         attach_lookahead(self.model, self.module)
 
     def _optimizer(self) -> torch.optim.Optimizer:
@@ -137,10 +138,22 @@ class Trainer:
             ck / "trainer_state.pt",
         )
 
-    def _resume(self) -> None:
+    def _init_from(self, path: Path) -> None:
+        """Start from another run's weights (same base model, rank and targets)."""
+        loaded = LookaheadModule.load(path, expect_fingerprint=self.module.config.base_fingerprint)
+        shape = lambda c: (c.n_lookahead, c.rank, c.alpha, tuple(c.targets))  # noqa: E731
+        if shape(loaded.config) != shape(self.module.config):
+            raise ValueError(
+                f"init_from {path} has (n_lookahead, rank, alpha, targets) = "
+                f"{shape(loaded.config)}; this run's config says {shape(self.module.config)}"
+            )
+        self.module.load_state_dict(loaded.state_dict())
+
+    def _resume(self) -> bool:
+        """Continue from the run directory's checkpoint; False when it has none."""
         ck = self.run / "checkpoint"
         if not (ck / "trainer_state.pt").is_file():
-            return
+            return False
         loaded = LookaheadModule.load(ck, expect_fingerprint=self.module.config.base_fingerprint)
         self.module.load_state_dict(loaded.state_dict())
         state = torch.load(ck / "trainer_state.pt", weights_only=False)
@@ -148,6 +161,7 @@ class Trainer:
         self.step, self.order, self.history = state["step"], state["order"], state["history"]
         self.rng.setstate(state["rng"])
         torch.set_rng_state(state["torch_rng"])
+        return True
 
     # ------------------------------------------------------------------ loop
     def fit(self) -> dict:
