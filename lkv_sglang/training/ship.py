@@ -14,10 +14,42 @@ from ..checkpoints import CHECKPOINT_ROOT
 from ..core.lookahead import CONFIG_FILE, WEIGHTS_FILE
 
 
-def model_card(run: Path, model: str) -> str:
+def kinds_in(split_file: Path) -> list[str]:
+    if not split_file.is_file():
+        return ["?"]
+    return sorted({json.loads(x)["kind"] for x in split_file.open() if x.endswith("\n")})
+
+
+def run_chain(run: Path) -> list[Path]:
+    """``run`` and the runs it started from (``init_from``), oldest first."""
+    chain = [run]
+    while True:
+        init = json.loads((chain[0] / "config.json").read_text()).get("init_from")
+        if not init:
+            return chain
+        parent = Path(init).parent  # init_from names a run's best/ (or checkpoint/) folder
+        if not (parent / "config.json").is_file():
+            raise FileNotFoundError(f"{run} starts from {init}, whose run has no config.json")
+        chain.insert(0, parent)
+
+
+def stage_row(run: Path, where: str) -> str:
     cfg = json.loads((run / "config.json").read_text())
     log = [json.loads(x) for x in (run / "log.jsonl").open()]
-    hist = {"history": log, "steps": log[-1]["step"], "seconds": log[-1]["seconds"]}
+    best = json.loads((run / "best" / "metrics.json").read_text())
+    first, last = log[0], log[-1]
+    n_train = last.get("train_examples", "?")
+    return (
+        f"| `{run.name}` | {where} | {n_train} | {cfg['accum']} | {cfg['lr_embeddings']} / "
+        f"{cfg['lr_lora']} | {last['step']} (best {best['step']}) | {last['seconds'] / 60:.0f} min | "
+        f"{first.get('val_recall@128', float('nan')):.3f} -> {best['val_recall@128']:.3f} |"
+    )
+
+
+def model_card(run: Path, model: str, where: list[str] | None = None) -> str:
+    chain = run_chain(run)
+    where = list(where or []) + ["?"] * (len(chain) - len(where or []))
+    cfg = json.loads((run / "config.json").read_text())
     best = json.loads((run / "best" / "metrics.json").read_text())
     data = Path(cfg["data_dir"])
     manifest = (
@@ -25,7 +57,7 @@ def model_card(run: Path, model: str) -> str:
         if (data / "manifest.json").exists()
         else {}
     )
-    first = hist["history"][0]
+    val = cfg.get("val_split", "val")
     lines = [
         f"# LookaheadKV checkpoint for `{model}`",
         "",
@@ -36,31 +68,37 @@ def model_card(run: Path, model: str) -> str:
         "| | |",
         "|---|---|",
         f"| base model | `{model}` (fingerprint in `lookahead.json`) |",
-        f"| data | `{manifest.get('version', data.name)}`: {manifest.get('counts', '?')} prompts of "
-        f"{manifest.get('prompt_tokens', '?')} tokens, answers up to {manifest.get('max_answer_tokens', '?')} tokens "
-        "(the model's own greedy answers), split by source document |",
-        "| kinds | multi-document QA (SQuAD), multi-hop QA (HotpotQA), needle, multi-needle, variable tracking |",
-        f"| optimiser | Adam, lr {cfg['lr_embeddings']} (embeddings) / {cfg['lr_lora']} (LoRA), {cfg['accum']} examples per step, seed {cfg['seed']} |",
-        f"| steps | {hist['steps'] if hist else '?'} (best at step {best['step']}) |",
-        f"| wall time | {hist['seconds'] / 60:.0f} min on a shared 2-core CPU, {cfg['threads']} thread(s) |"
-        if hist
-        else "| wall time | ? |",
-        f"| validation KL | {first.get('val_kl', float('nan')):.4f} (untrained) -> {best['val_kl']:.4f} |",
-        f"| validation recall@64 | {first.get('val_recall@64', float('nan')):.3f} -> {best['val_recall@64']:.3f} |",
-        f"| validation recall@128 | {first.get('val_recall@128', float('nan')):.3f} -> {best['val_recall@128']:.3f} |",
+        f"| data | `{manifest.get('version', data.name)}` (`{data}`): {manifest.get('counts', '?')}; "
+        f"answers up to {manifest.get('max_answer_tokens', '?')} tokens (the model's own greedy "
+        "answers); split by source document, and for `*_heldout` by template too |",
+        f"| kinds | {', '.join(kinds_in(data / (cfg.get('train_split', 'train') + '.jsonl')))} |",
+        f"| checkpoint chosen by | `{cfg['best_metric']}` on `{val}` ({best.get('val_examples', '?')} "
+        "prompts) |",
+        f"| validation KL at the best step | {best['val_kl']:.4f} |",
+        f"| validation recall@64 / @128 at the best step | {best['val_recall@64']:.3f} / "
+        f"{best['val_recall@128']:.3f} |",
         "",
-        "Reproduce: `python -m lkv_sglang.training.dataset` then `python -m lkv_sglang.training.train "
-        "configs/smollm2-135m.json` (see the README). Test-split results: `results/quality_test24.json` (`python benchmarks/quality.py --data runs/datasets/lkv-data-v1 --budgets 32 64 128 256 --task-budgets 128 --name quality_test24`).",
+        "Training, stage by stage (each stage starts from the previous one's best weights with "
+        "a fresh Adam optimiser):",
+        "",
+        "| run | where | train prompts | examples/step | lr (embeddings / LoRA) | steps | wall time "
+        f"| {val} recall@128 |",
+        "|---|---|---|---|---|---|---|---|",
+        *(stage_row(r, w) for r, w in zip(chain, where, strict=True)),
+        "",
+        "Reproduce: the configs of these runs are in `configs/` (`lkv train CONFIG`); the data is "
+        f"rebuilt from `{data}` (prompts from the generator, answers stored). Test results: "
+        "`results/quality_v2*.json` (`benchmarks/quality_v2.py`).",
     ]
     return "\n".join(lines) + "\n"
 
 
-def ship(run: Path, model: str) -> Path:
+def ship(run: Path, model: str, where: list[str] | None = None) -> Path:
     dst = CHECKPOINT_ROOT / model
     dst.mkdir(parents=True, exist_ok=True)
     for f in (CONFIG_FILE, WEIGHTS_FILE):
         shutil.copy2(run / "best" / f, dst / f)
-    (dst / "MODEL_CARD.md").write_text(model_card(run, model))
+    (dst / "MODEL_CARD.md").write_text(model_card(run, model, where))
     return dst
 
 
@@ -70,10 +108,15 @@ def main(argv=None) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("run_dir", type=Path, help="a training run directory (with best/)")
     p.add_argument("model", help="the registered model name the checkpoint is for")
+    p.add_argument(
+        "--where",
+        action="append",
+        help="the machine each stage ran on, oldest first (repeat per init_from stage)",
+    )
     a = p.parse_args(argv)
     if not (a.run_dir / "best").is_dir():
         raise SystemExit(f"lkv ship: {a.run_dir} has no best/ checkpoint (train first)")
-    print(ship(a.run_dir, a.model))
+    print(ship(a.run_dir, a.model, a.where))
 
 
 if __name__ == "__main__":

@@ -116,7 +116,12 @@ class Trainer:
             for b in self.cfg.eval_budgets:
                 for v in ("plain", *self.cfg.eval_variants):
                     recalls[(b, v)].append(recall_at(kept(pred, b, v), truth, b))
-        out = {"step": self.step, "val_kl": sum(losses) / max(1, len(losses))}
+        out = {
+            "step": self.step,
+            "train_examples": len(self.train_ids),
+            "val_examples": len(self.val_ids),
+            "val_kl": sum(losses) / max(1, len(losses)),
+        }
         for (b, v), r in recalls.items():
             name = f"val_recall@{b}" + ("" if v == "plain" else f"_{v}")
             out[name] = sum(r) / max(1, len(r))
