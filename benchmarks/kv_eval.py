@@ -39,6 +39,19 @@ POLICIES = [
 SLOW = ("laq", "speckv")  # they decode a draft answer per example (laq: per budget)
 
 
+def policy_from_spec(spec: str):
+    """``name`` or ``name:key=int,key=int`` (e.g. ``lookaheadkv:window=32,pool_kernel=3``): a
+    policy with options, recorded under the whole spec; ``_untrained`` picks the module only."""
+    name, _, opts = spec.partition(":")
+    params = {}
+    for part in filter(None, opts.split(",")):
+        key, _, value = part.partition("=")
+        if not value.lstrip("-").isdigit():
+            raise ValueError(f"policy option {part!r} in {spec!r} must be key=integer")
+        params[key] = int(value)
+    return make_policy(name.removesuffix("_untrained"), **params)
+
+
 def recall(plan: KeepPlan, truth: torch.Tensor, budget: int) -> float:
     """Mean over layers and KV heads of |kept ∩ true top-budget| / budget (layers may keep
     different counts, as PyramidKV's do, so ``recall_at`` runs one layer at a time)."""
@@ -96,9 +109,9 @@ def evaluate_example(
                     else KeepPlan.keep_all(n, layers, num_kv, device=truth.device)
                 )
             else:
-                pol = make_policy(name.removesuffix("_untrained"))
+                pol = policy_from_spec(name)
                 if obs is None or pol.query_source is QuerySource.SELF_DRAFT:
-                    la = untrained if name.endswith("_untrained") else lookahead
+                    la = untrained if name.partition(":")[0].endswith("_untrained") else lookahead
                     if pol.query_source is QuerySource.LOOKAHEAD:
                         attach_lookahead(model, la)
                     pre = allrows if pol.query_source is QuerySource.PROMPT_ALL else win
