@@ -21,7 +21,8 @@ def kinds_in(split_file: Path) -> list[str]:
 
 
 def run_chain(run: Path) -> list[Path]:
-    """``run`` and the runs it started from (``init_from``), oldest first."""
+    """``run`` and the runs it started from (``init_from``), oldest first. The chain ends at
+    weights that are not a run's (a shipped checkpoint: ``started_from`` names them)."""
     chain = [run]
     while True:
         init = json.loads((chain[0] / "config.json").read_text()).get("init_from")
@@ -29,8 +30,14 @@ def run_chain(run: Path) -> list[Path]:
             return chain
         parent = Path(init).parent  # init_from names a run's best/ (or checkpoint/) folder
         if not (parent / "config.json").is_file():
-            raise FileNotFoundError(f"{run} starts from {init}, whose run has no config.json")
+            if (Path(init) / "lookahead.json").is_file():
+                return chain
+            raise FileNotFoundError(f"{run} starts from {init}: neither a run nor a checkpoint")
         chain.insert(0, parent)
+
+
+def started_from(chain: list[Path]) -> str | None:
+    return json.loads((chain[0] / "config.json").read_text()).get("init_from")
 
 
 def stage_row(run: Path, where: str) -> str:
@@ -86,6 +93,11 @@ def model_card(run: Path, model: str, where: list[str] | None = None) -> str:
         "|---|---|---|---|---|---|---|---|",
         *(stage_row(r, w) for r, w in zip(chain, where, strict=True)),
         "",
+        *(
+            [f"The first stage started from the weights in `{started_from(chain)}`.", ""]
+            if started_from(chain)
+            else []
+        ),
         "Reproduce: the configs of these runs are in `configs/` (`lkv train CONFIG`); the data is "
         f"rebuilt from `{data}` (prompts from the generator, answers stored). Test results: "
         "`results/quality_v2*.json` (`benchmarks/quality_v2.py`).",

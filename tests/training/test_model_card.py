@@ -63,3 +63,13 @@ def test_missing_parent_run_is_named(tmp_path):
     run = fake_run(tmp_path, "cpu", str(tmp_path / "gone" / "best"), 10, 0.7)
     with pytest.raises(FileNotFoundError, match="gone/best"):
         run_chain(run)
+
+
+def test_a_chain_can_start_from_a_shipped_checkpoint(tmp_path):
+    (tmp_path / "data").mkdir()
+    shipped = tmp_path / "checkpoints" / "smollm2-135m"
+    shipped.mkdir(parents=True)
+    (shipped / "lookahead.json").write_text("{}")
+    run = fake_run(tmp_path, "cpu", str(shipped), 10, 0.7)
+    assert run_chain(run) == [run]
+    assert f"started from the weights in `{shipped}`" in model_card(run, "m", ["cpu"])
