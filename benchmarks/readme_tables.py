@@ -29,6 +29,10 @@ def load(name: str) -> dict | None:
     return json.loads(p.read_text()) if p.exists() else None
 
 
+def placeholder(stem: str) -> str:
+    return f"_results/{stem}.json not present: not measured._"
+
+
 def machine(doc: dict) -> str:
     m = doc["machine"]
     return f"{m['cpus']} CPUs ({m['processor']}), torch {m['torch']}" + (
@@ -153,22 +157,201 @@ def serving(doc: dict) -> list[str]:
     return out
 
 
-# region name in README.md -> the results files (without .json) it renders, each with its renderer
-REGIONS: dict[str, list[tuple[str, Callable[[dict], list[str]]]]] = {
+# lkv-data-v2's test splits (issue 10), in table order, with their README names
+V2_SPLITS = {"test_heldout": "format-heldout", "test_informat": "in-format"}
+V2_EXCLUDE = ("oracle", "full")  # not per-checkpoint rows (variants table)
+VARIANT_BUDGET = "128"
+
+
+def _by_int(keys) -> list[str]:
+    return sorted(set(keys), key=int)
+
+
+def _split_order(*docs: dict) -> list[str]:
+    present = {s for d in docs for s in d.get("splits", {})}
+    return [s for s in V2_SPLITS if s in present] + sorted(present - set(V2_SPLITS))
+
+
+def _split_head(split: str, doc: dict) -> str:
+    return f"{V2_SPLITS.get(split, split)} n={doc['splits'][split].get('examples', '?')}"
+
+
+def _gold_line(splits: list[str], docs: list[tuple[str, dict]]) -> str:
+    """One line: task score is over the rows with gold, how many of how many per split."""
+    parts = []
+    for label, d in docs:
+        counts = ", ".join(
+            f"{V2_SPLITS.get(s, s)} {d['splits'][s].get('examples_with_gold', '?')} of "
+            f"{d['splits'][s].get('examples', '?')}"
+            for s in splits
+            if s in d.get("splits", {})
+        )
+        parts.append(f"{label}{counts}")
+    return (
+        "Task score is the mean over the rows with gold (needle / multi-needle / variable "
+        "tracking: all gold strings; count: whole number; QA / multi-hop: best token F1): "
+        + "; ".join(parts)
+        + " prompts."
+    )
+
+
+def quality_v2(cpu: dict | None, v1: dict | None) -> list[str]:
+    """Recall and task score on lkv-data-v2's two test splits side by side; the v1 checkpoint's
+    lookaheadkv rows (results/quality_v2_v1.json) join the tables under their own name."""
+    main, docs = cpu or v1, [d for d in (cpu, v1) if d]
+    splits = _split_order(*docs)
+
+    def rows(key: str) -> dict[str, dict[str, dict]]:
+        """{row name: {split: {budget: value}}}"""
+        out: dict[str, dict[str, dict]] = {}
+        for s in splits:
+            if cpu and s in cpu["splits"]:
+                for p, v in cpu["splits"][s].get(key, {}).items():
+                    out.setdefault(p, {})[s] = v
+            if v1 and s in v1["splits"]:
+                for p, v in v1["splits"][s].get(key, {}).items():
+                    if p.startswith("lookaheadkv"):
+                        out.setdefault(f"{p} (v1 checkpoint)", {})[s] = v
+        return out
+
+    def table(key: str) -> list[str]:
+        tab = rows(key)
+        cols = [
+            (s, b) for s in splits for b in _by_int(b for r in tab.values() for b in r.get(s, {}))
+        ]
+        head = {
+            s: _split_head(s, main) if s in main["splits"] else V2_SPLITS.get(s, s) for s in splits
+        }
+        # the split and its n head the first column of the split's group
+        cells = [
+            f"{head[s]} @{b}" if i == 0 or cols[i - 1][0] != s else f"@{b}"
+            for i, (s, b) in enumerate(cols)
+        ]
+        out = ["| policy | " + " | ".join(cells) + " |"]
+        out.append("|---|" + "---|" * len(cols))
+        for p, r in tab.items():
+            out.append(f"| {p} | " + " | ".join(fmt(r.get(s, {}).get(b)) for s, b in cols) + " |")
+        return out
+
+    ckpts = f"lookaheadkv checkpoint `{main.get('lookahead_checkpoint')}`" if cpu else ""
+    if v1:
+        ckpts += ("; " if ckpts else "") + f"v1 checkpoint `{v1.get('lookahead_checkpoint')}`"
+    cmds = "; ".join(f"`{d['command']}`" for d in docs if d.get("command"))
+    out = [
+        f"**Importance recall@budget on the lkv-data-v2 test** (format-heldout = test_heldout, "
+        f"in-format = test_informat; n = prompts; {main.get('model')}; {ckpts}; {machine(main)}; "
+        f"{cmds})",
+        "",
+        *table("recall"),
+        "",
+        "**Task score at budget** (the same prompts' rows with gold)",
+        "",
+        *table("task_score"),
+        "",
+        _gold_line(
+            splits,
+            [("", main)] + ([("v1 checkpoint row: ", v1)] if cpu and v1 else []),
+        ),
+    ]
+    if cpu and v1:
+        differ = [
+            s
+            for s in splits
+            if s in v1["splits"]
+            and v1["splits"][s].get("examples") != cpu["splits"].get(s, {}).get("examples")
+        ]
+        if differ:
+            out += [
+                "",
+                "The v1 checkpoint rows are over another number of prompts than the headers "
+                "say: " + ", ".join(_split_head(s, v1) for s in differ) + ".",
+            ]
+    for stem, d in (("quality_v2_cpu", cpu), ("quality_v2_v1", v1)):
+        if d is None:
+            out += ["", placeholder(stem)]
+    return out
+
+
+def quality_v2_variants(doc: dict) -> list[str]:
+    """Recall and task score at one budget per LookaheadKV option (policy spec), per split."""
+    splits, b = _split_order(doc), VARIANT_BUDGET
+    names: dict[str, None] = {}
+    for s in splits:
+        for key in ("recall", "task_score"):
+            names |= dict.fromkeys(p for p in doc["splits"][s].get(key, {}) if p not in V2_EXCLUDE)
+    cols = [(s, key) for s in splits for key in ("recall", "task_score")]
+    short = {"recall": "recall", "task_score": "task"}
+    out = [
+        f"**LookaheadKV options** (recall@{b} and task score@{b}; {doc.get('model')}; checkpoint "
+        f"`{doc.get('lookahead_checkpoint')}`; {machine(doc)}; `{doc['command']}`)",
+        "",
+        "| variant | "
+        + " | ".join(f"{_split_head(s, doc)} {short[k]}@{b}" for s, k in cols)
+        + " |",
+        "|---|" + "---|" * len(cols),
+    ]
+    for p in names:
+        out.append(
+            f"| {p} | "
+            + " | ".join(fmt(doc["splits"][s].get(k, {}).get(p, {}).get(b)) for s, k in cols)
+            + " |"
+        )
+    return out + ["", _gold_line(splits, [("", doc)])]
+
+
+def served_v2(doc: dict) -> list[str]:
+    """The served tokens vs the transformers reference path, per policy (served_vs_reference.py)."""
+    split = doc.get("split")
+    out = [
+        f"**Served == reference** ({V2_SPLITS.get(split, split)} prompts through the SGLang server "
+        f"vs the transformers reference path, greedy, token for token; budget {doc.get('budget')}; "
+        f"checkpoint `{doc.get('lookahead_checkpoint')}`; {doc.get('model')}; {machine(doc)}; "
+        f"`{doc['command']}`)",
+        "",
+        "| policy | equal | prompts | pruned | radix-cache hits |",
+        "|---|---|---|---|---|",
+    ]
+    for p, r in doc.get("summary", {}).items():
+        out.append(
+            f"| {p} | "
+            + " | ".join(str(r.get(k, "-")) for k in ("equal", "prompts", "pruned", "radix_hits"))
+            + " |"
+        )
+    return out
+
+
+# region name in README.md -> the results files (without .json) it renders, each with its
+# renderer; a tuple of files goes to one renderer (one document or None each), which says itself
+# which of them are absent unless all are
+REGIONS: dict[str, list[tuple[str | tuple[str, ...], Callable[..., list[str]]]]] = {
+    "quality_v2": [
+        (("quality_v2_cpu", "quality_v2_v1"), quality_v2),
+        ("quality_v2_variants", quality_v2_variants),
+        ("served_v2", served_v2),
+    ],
     "quality": [("quality_test24", quality)],
     "overhead": [("overhead", overhead)],
     "serving": [("serving_smollm2", serving)],
 }
 
 
+def stems(name: str) -> list[str]:
+    """Every results file (without .json) that region ``name`` renders, in order."""
+    return [
+        s for entry, _ in REGIONS[name] for s in ((entry,) if isinstance(entry, str) else entry)
+    ]
+
+
 def region(name: str) -> str:
     """One region's markdown; an absent results file gives a "not present" line."""
     blocks = []
-    for stem, fn in REGIONS[name]:
-        doc = load(stem)
-        blocks.append(
-            "\n".join(fn(doc)) if doc else f"_results/{stem}.json not present: not measured._"
-        )
+    for entry, fn in REGIONS[name]:
+        names = (entry,) if isinstance(entry, str) else entry
+        docs = [load(stem) for stem in names]
+        if any(docs):
+            blocks.append("\n".join(fn(*docs)))
+        else:
+            blocks += [placeholder(stem) for stem in names]
     return "\n\n".join(blocks)
 
 

@@ -88,7 +88,7 @@ def test_absent_results_file_renders_a_placeholder(tmp_path, monkeypatch, capsys
     monkeypatch.setattr(readme_tables, "RESULTS", tmp_path)
     tables = readme_tables.generate()
     for name, body in tables.items():
-        stems = [stem for stem, _ in readme_tables.REGIONS[name]]
+        stems = readme_tables.stems(name)
         assert body == "\n\n".join(f"_results/{s}.json not present: not measured._" for s in stems)
     assert readme_tables.main([]) == 0
     assert "not present" in capsys.readouterr().out
@@ -127,6 +127,180 @@ def test_serving_table_reads_both_result_schemas():
         "| snapkv | 4 (all) / 3.5 | 66 / 72.5 | 2281 | 0.68 | - |",
         "| lookaheadkv | 3 / 3 | 64 | 10.0 | 29.2 | 0.75 |",
     ]
+
+
+MACHINE = {"cpus": 2, "processor": "x86_64", "torch": "2.13.0+cpu", "cuda": None}
+
+
+def v2_doc(name: str, splits: dict[str, tuple[int, int, dict, dict]]) -> dict:
+    """A quality_v2.py --merge document; splits: {split: (examples, with gold, recall, task)}."""
+    return {
+        "command": f"python benchmarks/quality_v2.py --name {name} --merge",
+        "machine": MACHINE,
+        "model": "smollm2-135m",
+        "lookahead_checkpoint": f"runs/{name}",
+        "splits": {
+            s: {"examples": n, "examples_with_gold": g, "recall": r, "task_score": t}
+            for s, (n, g, r, t) in splits.items()
+        },
+    }
+
+
+def write_results(tmp_path, monkeypatch, **docs):
+    monkeypatch.setattr(readme_tables, "RESULTS", tmp_path)
+    for stem, doc in docs.items():
+        (tmp_path / f"{stem}.json").write_text(json.dumps(doc))
+
+
+def test_quality_v2_region_with_only_the_cpu_file(tmp_path, monkeypatch):
+    # in-format written first: the table still puts format-heldout first
+    cpu = v2_doc(
+        "cpu",
+        {
+            "test_informat": (
+                3,
+                2,
+                {"oracle": {"64": 1.0, "128": 1.0}, "lookaheadkv": {"64": 0.5, "128": 0.75}},
+                {"full": {"128": 0.5}, "lookaheadkv": {"128": 0.25}},
+            ),
+            "test_heldout": (
+                4,
+                4,
+                {"oracle": {"64": 1.0, "128": 1.0}, "lookaheadkv": {"64": 0.6, "128": 0.7001}},
+                {"full": {"128": 1 / 3}, "lookaheadkv": {"128": None}},
+            ),
+        },
+    )
+    write_results(tmp_path, monkeypatch, quality_v2_cpu=cpu)
+    assert readme_tables.region("quality_v2").split("\n")[2:] == [
+        "| policy | format-heldout n=4 @64 | @128 | in-format n=3 @64 | @128 |",
+        "|---|---|---|---|---|",
+        "| oracle | 1.000 | 1.000 | 1.000 | 1.000 |",
+        "| lookaheadkv | 0.600 | 0.700 | 0.500 | 0.750 |",
+        "",
+        "**Task score at budget** (the same prompts' rows with gold)",
+        "",
+        "| policy | format-heldout n=4 @128 | in-format n=3 @128 |",
+        "|---|---|---|",
+        "| full | 0.333 | 0.500 |",
+        "| lookaheadkv | - | 0.250 |",
+        "",
+        "Task score is the mean over the rows with gold (needle / multi-needle / variable tracking: "
+        "all gold strings; count: whole number; QA / multi-hop: best token F1): format-heldout 4 "
+        "of 4, in-format 2 of 3 prompts.",
+        "",
+        "_results/quality_v2_v1.json not present: not measured._",
+        "",
+        "_results/quality_v2_variants.json not present: not measured._",
+        "",
+        "_results/served_v2.json not present: not measured._",
+    ]
+
+
+def test_quality_v2_region_with_every_file(tmp_path, monkeypatch):
+    recall = {"oracle": {"128": 1.0}, "snapkv": {"128": 0.4}, "lookaheadkv": {"128": 0.8}}
+    task = {"full": {"128": 0.5}, "lookaheadkv": {"128": 0.5}}
+    cpu = v2_doc(
+        "cpu", {"test_heldout": (4, 3, recall, task), "test_informat": (2, 2, recall, task)}
+    )
+    # the v1 run: only lookaheadkv (oracle and full are always there), one split, fewer prompts
+    v1 = v2_doc(
+        "v1",
+        {
+            "test_heldout": (
+                2,
+                2,
+                {"oracle": {"128": 1.0}, "lookaheadkv": {"128": 0.3}},
+                {"full": {"128": 0.9}, "lookaheadkv": {"128": 0.1}},
+            )
+        },
+    )
+    variants = v2_doc(
+        "variants",
+        {
+            "test_heldout": (
+                4,
+                3,
+                {
+                    "oracle": {"128": 1.0},
+                    "lookaheadkv:window=32": {"64": 0.1, "128": 0.81},
+                    "lookaheadkv:pool_kernel=3": {"128": 0.79},
+                },
+                {"full": {"128": 0.5}, "lookaheadkv:window=32": {"128": 0.6}},
+            )
+        },
+    )
+    served = {
+        "command": "python benchmarks/served_vs_reference.py --name served_v2",
+        "machine": MACHINE,
+        "model": "smollm2-135m",
+        "lookahead_checkpoint": "runs/cpu",
+        "split": "test_heldout",
+        "budget": 128,
+        "summary": {
+            "lookaheadkv": {"equal": 19, "prompts": 20, "pruned": 20, "radix_hits": 19},
+            "snapkv": {"equal": 20, "prompts": 20, "pruned": 20},
+        },
+    }
+    write_results(
+        tmp_path,
+        monkeypatch,
+        quality_v2_cpu=cpu,
+        quality_v2_v1=v1,
+        quality_v2_variants=variants,
+        served_v2=served,
+    )
+    body = readme_tables.region("quality_v2")
+    assert "not present" not in body
+    lines = body.split("\n")
+    assert "v1 checkpoint `runs/v1`" in lines[0] and "`runs/cpu`" in lines[0]
+    assert lines[2:17] == [
+        "| policy | format-heldout n=4 @128 | in-format n=2 @128 |",
+        "|---|---|---|",
+        "| oracle | 1.000 | 1.000 |",
+        "| snapkv | 0.400 | 0.400 |",
+        "| lookaheadkv | 0.800 | 0.800 |",
+        "| lookaheadkv (v1 checkpoint) | 0.300 | - |",
+        "",
+        "**Task score at budget** (the same prompts' rows with gold)",
+        "",
+        "| policy | format-heldout n=4 @128 | in-format n=2 @128 |",
+        "|---|---|---|",
+        "| full | 0.500 | 0.500 |",
+        "| lookaheadkv | 0.500 | 0.500 |",
+        "| lookaheadkv (v1 checkpoint) | 0.100 | - |",
+        "",
+    ]
+    assert lines[17].endswith(
+        "format-heldout 3 of 4, in-format 2 of 2; v1 checkpoint row: format-heldout 2 of 2 prompts."
+    )
+    assert lines[19] == (
+        "The v1 checkpoint rows are over another number of prompts than the headers say: "
+        "format-heldout n=2."
+    )
+    variants_at = lines.index(
+        "| variant | format-heldout n=4 recall@128 | format-heldout n=4 task@128 |"
+    )
+    assert lines[variants_at + 1 : variants_at + 4] == [
+        "|---|---|---|",
+        "| lookaheadkv:window=32 | 0.810 | 0.600 |",
+        "| lookaheadkv:pool_kernel=3 | 0.790 | - |",
+    ]
+    assert lines[-6].startswith("**Served == reference** (format-heldout prompts")
+    assert lines[-3:] == [
+        "|---|---|---|---|---|",
+        "| lookaheadkv | 19 | 20 | 20 | 19 |",
+        "| snapkv | 20 | 20 | 20 | - |",
+    ]
+
+
+def test_quality_v2_region_with_only_the_v1_file(tmp_path, monkeypatch):
+    v1 = v2_doc("v1", {"test_informat": (2, 1, {"lookaheadkv": {"128": 0.3}}, {})})
+    write_results(tmp_path, monkeypatch, quality_v2_v1=v1)
+    body = readme_tables.region("quality_v2")
+    assert "| lookaheadkv (v1 checkpoint) | 0.300 |" in body
+    assert "_results/quality_v2_cpu.json not present: not measured._" in body
+    assert "_results/quality_v2_v1.json" not in body
 
 
 def test_machine_path_pattern():
