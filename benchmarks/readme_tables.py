@@ -207,7 +207,8 @@ def quality_v2(cpu: dict | None, v1: dict | None) -> list[str]:
         for s in splits:
             if cpu and s in cpu["splits"]:
                 for p, v in cpu["splits"][s].get(key, {}).items():
-                    out.setdefault(p, {})[s] = v
+                    name = f"{p} (v2 checkpoint)" if p.startswith("lookaheadkv") and v1 else p
+                    out.setdefault(name, {})[s] = v
             if v1 and s in v1["splits"]:
                 for p, v in v1["splits"][s].get(key, {}).items():
                     if p.startswith("lookaheadkv"):

@@ -93,7 +93,8 @@ def main() -> None:
                     stop_on_eos=False,
                 ).output_ids
                 diff = first_difference(served["output_ids"], want)
-                report = served["meta_info"].get("lkv_eviction", {})
+                reports = served["meta_info"].get("lkv_eviction") or [{}]  # one per request
+                report = reports[0] if isinstance(reports, list) else reports
                 per[policy].append(
                     {
                         "id": row["id"],

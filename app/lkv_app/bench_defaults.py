@@ -130,6 +130,11 @@ def main(argv: list[str] | None = None) -> None:
         default=",".join(f"{p}@{b}" if b else p for p, b in CONFIGS),
         help="comma-separated POLICY[@BUDGET]",
     )
+    ap.add_argument(
+        "--checkpoint-note",
+        default="the packaged checkpoint",
+        help="which lookahead checkpoint the server loaded (recorded in the output)",
+    )
     a = ap.parse_args(argv)
     url = a.server.rstrip("/")
     llm = ChatLookaheadKV(
@@ -154,6 +159,7 @@ def main(argv: list[str] | None = None) -> None:
         + " ".join(argv if argv is not None else sys.argv[1:]),
         "server": "SmolLM2-135M-Instruct, SGLang 0.5.23 CPU recipe (fp32), --eviction lookaheadkv "
         "--eviction-budget 256 --disable-overlap-schedule; policy and budget sent per request",
+        "lookahead_checkpoint": a.checkpoint_note,
         "prompt": "the Ask page's whole-documents prompt: qa.SYSTEM + numbered documents + question",
         "scoring": "expected string in the greedy answer (max_tokens as given), case-insensitive",
         "summary": table,

@@ -259,7 +259,7 @@ def test_quality_v2_region_with_every_file(tmp_path, monkeypatch):
         "|---|---|---|",
         "| oracle | 1.000 | 1.000 |",
         "| snapkv | 0.400 | 0.400 |",
-        "| lookaheadkv | 0.800 | 0.800 |",
+        "| lookaheadkv (v2 checkpoint) | 0.800 | 0.800 |",
         "| lookaheadkv (v1 checkpoint) | 0.300 | - |",
         "",
         "**Task score at budget** (the same prompts' rows with gold)",
@@ -267,7 +267,7 @@ def test_quality_v2_region_with_every_file(tmp_path, monkeypatch):
         "| policy | format-heldout n=4 @128 | in-format n=2 @128 |",
         "|---|---|---|",
         "| full | 0.500 | 0.500 |",
-        "| lookaheadkv | 0.500 | 0.500 |",
+        "| lookaheadkv (v2 checkpoint) | 0.500 | 0.500 |",
         "| lookaheadkv (v1 checkpoint) | 0.100 | - |",
         "",
     ]
