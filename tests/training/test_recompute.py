@@ -118,3 +118,44 @@ def test_best_metric_must_be_tracked(tmp_path):
         TrainConfig(
             run_dir=str(tmp_path), data_dir=".", best_metric="val_recall@256", eval_budgets=(64,)
         )
+
+
+def test_build_writes_the_prompt_cache_and_the_store_checks_it(v2_data, tiny_llama_dir):
+    from lkv_sglang.training.varied import prompt_cache
+
+    _, tok = load_model(str(tiny_llama_dir))
+    cached = prompt_cache.load(v2_data, generator.REVISION)
+    rows = {r["id"]: r for r in AnswerStore(v2_data, tok).rows("train")}
+    assert set(rows) <= set(cached)  # every built row's prompt is cached
+    assert prompt_cache.load(v2_data, generator.REVISION + 1) == {}  # another generator: none
+    store = AnswerStore(v2_data, tok)
+    row = next(iter(rows.values()))
+    rebuilt = generator.prompt_ids(
+        tok,
+        generator.build_sample(0, row["split"], row["index"], store.ntok, store.lengths).messages,
+    )
+    assert store.prompt(row) == rebuilt
+    store.cached[row["id"]] = (row["prompt_sha256"], rebuilt[:-1])  # a stale cache line
+    assert store.prompt(row) == rebuilt  # is not used: its ids do not hash to the row's sha
+
+
+def test_sharded_build_merges_to_the_unsharded_rows(v2_data, tiny_llama_dir, tmp_path):
+    import shutil
+
+    from lkv_sglang.training.varied.build import merge
+
+    out = tmp_path / "sharded"
+    shutil.copytree(v2_data, out)
+    (out / "train.jsonl").write_text("")  # same manifest, no train rows
+    for shard in ((0, 2), (1, 2)):
+        build(out, str(tiny_llama_dir), {"train": 3}, 0, LENGTHS, log=lambda s: None, shard=shard)
+    assert not (out / "train.jsonl").read_text()  # shards write part files only
+    merge(out)
+    assert not list(out.glob("train.part*"))
+
+    def strip(path):
+        rows = [json.loads(x) for x in path.open()]
+        return [{k: v for k, v in r.items() if "seconds" not in k} for r in rows]
+
+    assert strip(out / "train.jsonl") == strip(v2_data / "train.jsonl")
+    assert json.loads((out / "manifest.json").read_text())["counts"]["train"] == 3

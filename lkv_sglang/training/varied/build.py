@@ -135,7 +135,7 @@ def build(
     if sharded and not (out / "manifest.json").exists():
         raise ValueError(f"{out}: run one unsharded build (or --merge) first to write the manifest")
     part = part_name(shard)
-    cached = prompt_cache.load(out)
+    cached = prompt_cache.load(out, REVISION)
     cache_fh = prompt_cache.writer(out, f"build{part}")
     for split, n in counts.items():
         path = out / f"{split}.jsonl"
@@ -162,7 +162,7 @@ def build(
                 fh.write(json.dumps(row) + "\n")
                 fh.flush()
                 if ex_id not in cached:
-                    cache_fh.write(prompt_cache.line(ex_id, row["prompt_sha256"], ids))
+                    cache_fh.write(prompt_cache.line(ex_id, row["prompt_sha256"], ids, REVISION))
                     cache_fh.flush()
                 log(
                     f"{s.id} {s.family} N={len(ids)} A={len(answer)} {row['seconds']:.1f}s {row['answer'][:60]!r}"
@@ -190,7 +190,7 @@ def cache_prompts(out: Path, model_name: str, splits, shard=(0, 1), log=print) -
                 if row["index"] % shard[1] != shard[0] or row["id"] in store.cached:
                     continue
                 ids = store.prompt(row)
-                fh.write(prompt_cache.line(row["id"], row["prompt_sha256"], ids))
+                fh.write(prompt_cache.line(row["id"], row["prompt_sha256"], ids, REVISION))
                 n += 1
     log(f"cached {n} prompts")
     return n

@@ -15,8 +15,9 @@ from pathlib import Path
 FOLDER = ".prompts"
 
 
-def load(root: str | Path) -> dict[str, tuple[str, list[int]]]:
-    """{example id: (sha256, prompt ids)} from every cache file under ``root``."""
+def load(root: str | Path, revision: int) -> dict[str, tuple[str, list[int]]]:
+    """{example id: (sha256, prompt ids)} from every cache file under ``root`` written by
+    generator ``revision`` (a bumped revision rebuilds, so its sha256 check runs again)."""
     out: dict[str, tuple[str, list[int]]] = {}
     folder = Path(root) / FOLDER
     if not folder.is_dir():
@@ -25,7 +26,8 @@ def load(root: str | Path) -> dict[str, tuple[str, list[int]]]:
         for line in path.open():
             if line.endswith("\n"):  # a line still being written is skipped
                 r = json.loads(line)
-                out[r["id"]] = (r["sha256"], r["ids"])
+                if r.get("revision") == revision:
+                    out[r["id"]] = (r["sha256"], r["ids"])
     return out
 
 
@@ -37,5 +39,5 @@ def writer(root: str | Path, name: str):
     return (folder / f"{name}.jsonl").open("a")
 
 
-def line(ex_id: str, sha256: str, ids: list[int]) -> str:
-    return json.dumps({"id": ex_id, "sha256": sha256, "ids": ids}) + "\n"
+def line(ex_id: str, sha256: str, ids: list[int], revision: int) -> str:
+    return json.dumps({"id": ex_id, "revision": revision, "sha256": sha256, "ids": ids}) + "\n"

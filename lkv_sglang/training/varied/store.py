@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from . import prompt_cache
+from . import generator, prompt_cache
 from .generator import REVISION, VERSION, build_sample, ids_sha256, prompt_ids, token_counter
 
 
@@ -28,7 +28,8 @@ class AnswerStore:
         self.lengths = tuple(self.manifest["lengths"])
         self.tok = tok
         self.ntok = token_counter(tok)
-        self.cached = prompt_cache.load(self.root)
+        self.cached = prompt_cache.load(self.root, generator.REVISION)
+        self.cached_revision = generator.REVISION
 
     def rows(self, split: str) -> list[dict]:
         path = self.root / f"{split}.jsonl"
@@ -43,6 +44,8 @@ class AnswerStore:
     def prompt(self, row: dict) -> list[int]:
         """The prompt's token ids, rebuilt from (seed, split, index) and checked (a cached
         rebuild is used when its sha256 is the row's: ``prompt_cache``)."""
+        if self.cached_revision != generator.REVISION:  # the generator changed in this process
+            self.cached, self.cached_revision = {}, generator.REVISION
         sha, ids = self.cached.get(row["id"], (None, None))
         if sha == row["prompt_sha256"] and ids_sha256(ids) == sha:
             return ids
