@@ -13,6 +13,17 @@ from pathlib import Path
 import torch
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
+REPO = RESULTS.parent
+
+
+def repo_relative(path: str | Path) -> str:
+    """``path`` relative to the repository; outside it, only its last two parts (no machine
+    path ever reaches a result file)."""
+    p = Path(path).resolve()
+    try:
+        return str(p.relative_to(REPO))
+    except ValueError:
+        return "/".join(["<outside-repo>", *p.parts[-2:]])
 
 
 def machine() -> dict:

@@ -30,27 +30,17 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, machine, write_result  # noqa: E402
+from common import REPO, RESULTS, machine, repo_relative, write_result  # noqa: E402
 from kv_eval import POLICIES, SLOW, evaluate_example  # noqa: E402
 
 from lkv_sglang.metrics import f1, task_score  # noqa: E402
+from lkv_sglang.training.varied.build import parse_shard  # noqa: E402
 
-REPO = RESULTS.parent
 RAW = RESULTS / "raw"
 TASK_POLICIES = ["full", "lookaheadkv", "snapkv", "snapkv_nopool", "laq", "oracle"]
 LONG = 4000  # prompts at least this long: needle accuracy reported apart
 NEEDLE_KINDS = ("needle", "multineedle")
 ANSWER_CHARS = 200  # decoded answers kept per policy@budget in the part files
-
-
-def repo_relative(path: str | Path) -> str:
-    """``path`` relative to the repository; outside it, only its last two parts (no machine
-    path ever reaches a result file)."""
-    p = Path(path).resolve()
-    try:
-        return str(p.relative_to(REPO))
-    except ValueError:
-        return "/".join(["<outside-repo>", *p.parts[-2:]])
 
 
 def scrub(text: str) -> str:
@@ -71,13 +61,6 @@ def done_ids(path: Path) -> set[str]:
     if not path.exists():
         return set()
     return {json.loads(line)["id"] for line in path.open() if line.endswith("\n")}
-
-
-def parse_shard(s: str) -> tuple[int, int]:
-    i, n = (int(x) for x in s.split("/"))
-    if not 0 <= i < n:
-        raise argparse.ArgumentTypeError(f"--shard {s}: need 0 <= I < N")
-    return i, n
 
 
 def score_row(row: dict, answers: dict[str, dict[int, str]]) -> dict:

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_table, write_result  # noqa: E402
+from common import REPO, print_table, repo_relative, write_result  # noqa: E402
 
 from lkv_sglang.checkpoints import shipped_checkpoint  # noqa: E402
 from lkv_sglang.hf import generate, load_model  # noqa: E402
@@ -30,8 +30,6 @@ from lkv_sglang.hf.geometry import load_lookahead  # noqa: E402
 from lkv_sglang.launcher import start_server  # noqa: E402
 from lkv_sglang.models import resolve_model  # noqa: E402
 from lkv_sglang.training.varied.store import AnswerStore  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def first_difference(a: list[int], b: list[int]) -> int | None:
@@ -43,7 +41,7 @@ def first_difference(a: list[int], b: list[int]) -> int | None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=ROOT / "data/smollm2-135m/lkv-data-v2")
+    ap.add_argument("--data", type=Path, default=REPO / "data/smollm2-135m/lkv-data-v2")
     ap.add_argument("--split", default="test_heldout")
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--policies", nargs="+", default=["lookaheadkv", "snapkv"])
@@ -133,9 +131,7 @@ def main() -> None:
         a.name,
         {
             "model": "smollm2-135m",
-            "lookahead_checkpoint": str(Path(ckpt).resolve().relative_to(ROOT))
-            if Path(ckpt).resolve().is_relative_to(ROOT)
-            else Path(ckpt).name,
+            "lookahead_checkpoint": repo_relative(ckpt),
             "split": a.split,
             "budget": a.budget,
             "summary": summary,

@@ -135,7 +135,6 @@ def build(
     if sharded and not (out / "manifest.json").exists():
         raise ValueError(f"{out}: run one unsharded build (or --merge) first to write the manifest")
     part = part_name(shard)
-    cached = prompt_cache.load(out, REVISION)
     cache_fh = prompt_cache.writer(out, f"build{part}")
     for split, n in counts.items():
         path = out / f"{split}.jsonl"
@@ -150,7 +149,6 @@ def build(
                 ids = prompt_ids(tok, s.messages)
                 t1 = time.time()
                 answer = greedy_answer(model, ids, MAX_ANSWER)
-                ex_id = s.id
                 row = {k: v for k, v in s.to_json().items() if k != "messages"} | {
                     "prompt_len": len(ids),
                     "prompt_sha256": ids_sha256(ids),
@@ -161,9 +159,8 @@ def build(
                 }
                 fh.write(json.dumps(row) + "\n")
                 fh.flush()
-                if ex_id not in cached:
-                    cache_fh.write(prompt_cache.line(ex_id, row["prompt_sha256"], ids, REVISION))
-                    cache_fh.flush()
+                cache_fh.write(prompt_cache.line(s.id, row["prompt_sha256"], ids, REVISION))
+                cache_fh.flush()
                 log(
                     f"{s.id} {s.family} N={len(ids)} A={len(answer)} {row['seconds']:.1f}s {row['answer'][:60]!r}"
                 )
