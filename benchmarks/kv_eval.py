@@ -16,7 +16,8 @@ import torch
 from lkv_sglang.core.plan import KeepPlan, QuerySource
 from lkv_sglang.core.policies import make_policy
 from lkv_sglang.core.selection import select
-from lkv_sglang.hf.cache import copy_cache, greedy_decode, prune_cache
+from lkv_sglang.hf.batch_decode import greedy_decode_many
+from lkv_sglang.hf.cache import prune_cache
 from lkv_sglang.hf.generate import prefill
 from lkv_sglang.hf.lora import attach_lookahead
 from lkv_sglang.hf.observe import observe
@@ -90,7 +91,7 @@ def evaluate_example(
     names = list(dict.fromkeys([*recall_policies, *task_policies]))
     budgets = sorted({*recall_budgets, *task_budgets})
     rec: dict = defaultdict(dict)
-    answers: dict = defaultdict(dict)
+    to_decode: list[tuple[str, int, object]] = []  # (policy, budget, pruned cache)
     select_s: dict = defaultdict(list)
     for name in names:
         if name == "full":
@@ -121,6 +122,10 @@ def evaluate_example(
             if want_recall:
                 rec[name][b] = recall(plan, truth, b)
             if want_task:
-                pruned = prune_cache(copy_cache(cache), plan)
-                answers[name][b] = greedy_decode(model, pruned, first, n, max_new, eos)
+                to_decode.append((name, b, prune_cache(cache, plan)))
+    # one batch per cache shape (every uniform-budget plan at one budget): one forward per token
+    tokens = greedy_decode_many(model, [c for _, _, c in to_decode], first, n, max_new, eos)
+    answers: dict = defaultdict(dict)
+    for (name, b, _), toks in zip(to_decode, tokens, strict=True):
+        answers[name][b] = toks
     return {"recall": dict(rec), "answers": dict(answers), "select_seconds": dict(select_s)}

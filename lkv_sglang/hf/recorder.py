@@ -63,16 +63,17 @@ RECORDER = Recorder()
 def record_attention(
     module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs
 ):
-    """SDPA over a (possibly pruned) cache; batch of one, no padding.
+    """SDPA over a (possibly pruned) cache; no padding, so a batch of several rows only where
+    every row holds as many entries (``hf.batch_decode``) and nothing is recorded.
 
     New queries sit at the end of the physical key sequence: query ``i`` of ``Tq`` sees keys
     ``0 .. Tk - Tq + i``; this holds for a pruned cache too, whose logical positions only
     enter through RoPE.
     """
     q_len, k_len = query.shape[2], key.shape[2]
-    if query.shape[0] != 1:
+    if query.shape[0] != 1 and (RECORDER.hook is not None or RECORDER.mode != "off"):
         raise ValueError(
-            f"the reference path runs a batch of one prompt; got batch {query.shape[0]}"
+            f"attention is recorded for a batch of one prompt; got batch {query.shape[0]}"
         )
     mask = None
     if q_len > 1:
