@@ -87,7 +87,7 @@ def evaluate_example(
     n = ids.shape[1]
     layers, num_kv = truth.shape[0], truth.shape[1]
     cache, first, win = prefill(model, ids, make_policy("snapkv"))
-    _, _, allrows = prefill(model, ids, make_policy("h2o"))
+    allrows = None  # every prompt row's attention (H2O's source): a second prefill, on demand
     names = list(dict.fromkeys([*recall_policies, *task_policies]))
     budgets = sorted({*recall_budgets, *task_budgets})
     rec: dict = defaultdict(dict)
@@ -115,7 +115,11 @@ def evaluate_example(
                     la = untrained if name.partition(":")[0].endswith("_untrained") else lookahead
                     if pol.query_source is QuerySource.LOOKAHEAD:
                         attach_lookahead(model, la)
-                    pre = allrows if pol.query_source is QuerySource.PROMPT_ALL else win
+                    pre = win
+                    if pol.query_source is QuerySource.PROMPT_ALL:
+                        if allrows is None:
+                            _, _, allrows = prefill(model, ids, make_policy("h2o"))
+                        pre = allrows
                     obs = observe(model, pol, cache, n, first, b, eos, pre, la, None)
                 plan = pol.select(obs, b)
             select_s[name].append(time.perf_counter() - t0)
