@@ -5,7 +5,11 @@ answer holds an expected string and names the right source document ("absent" ta
 answer says the documents do not say). Each configuration is sent per request
 (``custom_params``), so one server serves all of them.
 ``python -m lkv_app.bench_agent --server URL --configs none,lookaheadkv@128,lookaheadkv@256``
-adds (or replaces) this model's entries in ``results/agent.json``.
+adds this model's entries to ``results/agent.json``, task by task as they finish. A rerun
+resumes: a task already recorded for a configuration (same question, same max_turns) is kept
+and not run again; ``--fresh`` runs every task again. Each row lists its model calls (seconds,
+prompt and generated tokens, what the schema allowed). Tasks run one at a time by default:
+on a CPU server, concurrent tasks share the same cores and each one's calls wait for the others.
 """
 
 from __future__ import annotations
@@ -59,6 +63,7 @@ def run_task(llm: ChatLookaheadKV, settings: AgentSettings, store: DocumentStore
         "completed": run.completed and right and sourced and bool(run.tools_used),
         "stop_reason": run.stop_reason,
         "kept_of_prompt_per_turn": kept,
+        "model_calls": [c for s in run.steps for c in s.calls],
         "seconds": round(time.perf_counter() - t0, 1),
     }
     print(json.dumps(row), flush=True)
@@ -76,6 +81,10 @@ def summary(rows: list[dict]) -> dict:
         "pruned_turns": sum(k < p for r in rows for k, p in r["kept_of_prompt_per_turn"]),
         "mean_seconds": round(sum(r["seconds"] for r in rows) / n, 1),
     }
+    calls = [c for r in rows for c in r.get("model_calls", [])]
+    if calls:
+        out["model_calls"] = len(calls)
+        out["mean_call_seconds"] = round(sum(c["seconds"] for c in calls) / len(calls), 2)
     for kind in ("lookup", "two_hop", "absent"):
         sub = [r for r in rows if r["kind"] == kind]
         out[kind] = f"{sum(r['completed'] for r in sub)}/{len(sub)}"
@@ -100,6 +109,8 @@ def entry(a, info, policy: str, budget: int | None, rows: list[dict], argv) -> d
         + " ".join(argv if argv is not None else sys.argv[1:]),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores shared with other "
         f"jobs, {platform.platform()}",
+        "jobs": a.jobs,
+        "load_average_1min_at_write": round(os.getloadavg()[0], 2),
         "model": info.model_path,
         "eviction": policy,
         "budget": budget,
@@ -108,6 +119,14 @@ def entry(a, info, policy: str, budget: int | None, rows: list[dict], argv) -> d
         "summary": summary(done) if done else {},
         "runs": done,
     }
+
+
+def recorded(old: dict | None, tasks, max_turns: int) -> list[dict | None]:
+    """Rows already recorded for these tasks (by question) under the same turn limit."""
+    if not old or old.get("max_turns") != max_turns:
+        return [None] * len(tasks)
+    by_question = {r["question"]: r for r in old.get("runs", [])}
+    return [by_question.get(t.question) for t in tasks]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -122,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--max-turns", type=int, default=4)
     ap.add_argument("--limit", type=int, default=0, help="run only the first N tasks")
     ap.add_argument("--jobs", type=int, default=1, help="tasks run at a time (the server batches)")
+    ap.add_argument("--fresh", action="store_true", help="run recorded tasks again")
     a = ap.parse_args(argv)
     info = server_info(a.server)
     tasks = TASKS[: a.limit] if a.limit else TASKS
@@ -136,7 +156,10 @@ def main(argv: list[str] | None = None) -> None:
         configs[key] = AgentSettings(
             max_turns=a.max_turns, eviction=policy, eviction_budget=int(b) if b else None
         )
-    rows = {key: [None] * len(tasks) for key in configs}
+    rows = {
+        key: recorded(None if a.fresh else data.get(f"{model}/{key}"), tasks, a.max_turns)
+        for key in configs
+    }
     with tempfile.TemporaryDirectory() as tmp:
         store = DocumentStore(tmp)
         for name, raw in example_documents().items():
@@ -146,6 +169,7 @@ def main(argv: list[str] | None = None) -> None:
                 pool.submit(run_task, llm, settings, store, task): (key, i)
                 for i, task in mixed(tasks)
                 for key, settings in configs.items()
+                if rows[key][i] is None
             }
             for fut in as_completed(futures):  # results are written as they arrive
                 key, i = futures[fut]

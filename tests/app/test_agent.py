@@ -3,11 +3,26 @@
 from __future__ import annotations
 
 import json
+import re
 
+import pytest
 from fake_openai_server import Reply, agent_script
+from langchain_core.messages import AIMessage
 
 from lkv_app.agent import AgentSettings, collect, make_tools
-from lkv_app.agent.steps import NOT_FOUND, ground, passages, query_pattern, step_schema
+from lkv_app.agent.steps import (
+    NOT_FOUND,
+    answer_kind,
+    answer_pattern,
+    first_query,
+    ground,
+    passages,
+    query_pattern,
+    step_schema,
+    to_message,
+)
+from lkv_app.agent.text import sentences
+from lkv_app.agent.tools import focus
 
 
 def kinds(schema: dict) -> set[str]:
@@ -31,7 +46,12 @@ def test_agent_searches_then_answers_with_its_source(filled_store, llm, fake):
     assert run.answer == "butterscotch (source: mars.txt)"
     first, second = fake.requests
     assert kinds(first["response_format"]["json_schema"]["schema"]) == {"search_documents"}
-    # turn 1 must search
+    # turn 1 must search, for the question's content words
+    query = first["response_format"]["json_schema"]["schema"]["properties"]["query"]
+    assert query == {"const": "colour Mars sky"}
+    answer = second["response_format"]["json_schema"]["schema"]["anyOf"][-1]
+    pattern = answer["properties"]["answer"]["pattern"]  # words of the result, not the question
+    assert "butterscotch" in pattern and "unknown" in pattern and "Mars" not in pattern
     assert kinds(second["response_format"]["json_schema"]["schema"]) == {
         "search_documents",
         "read_document",
@@ -57,7 +77,7 @@ def test_a_repeated_call_is_answered_instead(filled_store, llm, fake):
         if offers_a_call(fake)
         else json.dumps({"answer": "butterscotch during the day"})
     )
-    run = collect("Loop forever?", filled_store, llm, AgentSettings(max_turns=4))
+    run = collect("What colour is the sky on Mars?", filled_store, llm, AgentSettings(max_turns=4))
     # turn 2 repeats turn 1's call: the model is asked again, for an answer only
     assert [kinds(r["response_format"]["json_schema"]["schema"]) for r in fake.requests][-1] == {
         "answer"
@@ -81,15 +101,18 @@ def test_the_last_turn_must_answer(filled_store, llm, fake):
         if offers_a_call(fake)
         else json.dumps({"answer": "blue at sunset"})
     )
-    run = collect("Sky?", filled_store, llm, AgentSettings(max_turns=3))
+    run = collect("What colour is the Mars sky?", filled_store, llm, AgentSettings(max_turns=3))
     assert run.completed and run.stop_reason == "answered" and len(fake.requests) == 3
     assert kinds(fake.requests[-1]["response_format"]["json_schema"]["schema"]) == {"answer"}
     assert run.answer == "blue at sunset (source: mars.txt)"
 
 
-def test_an_unsupported_answer_says_the_documents_do_not_say(filled_store, llm, fake):
+@pytest.mark.parametrize("answer", ["2,200,000 people", "unknown"])
+def test_an_unsupported_or_unknown_answer_says_the_documents_do_not_say(
+    answer, filled_store, llm, fake
+):
     fake.script = lambda messages, tools: Reply(
-        text=json.dumps({"answer": "2,200,000 people"})
+        text=json.dumps({"answer": answer})
         if str(messages[-1]["content"]).startswith("From ")
         else json.dumps({"tool": "search_documents", "query": "population"})
     )
@@ -100,30 +123,94 @@ def test_an_unsupported_answer_says_the_documents_do_not_say(filled_store, llm, 
 def test_schemas_and_grounding():
     first = step_schema(["a.md"], "Who is the harbour master?", may_call=True, may_answer=False)
     assert kinds(first) == {"search_documents"}
+    assert first["properties"]["query"] == {"const": "harbour master"}
     later = step_schema(["a.md"], "Who is the harbour master?", may_call=True, may_answer=True)
     assert kinds(later) == {"search_documents", "read_document", "answer"}
     assert later["anyOf"][1]["properties"]["name"]["enum"] == ["a.md"]
     last = step_schema(["a.md"], "Who is the harbour master?", may_call=False, may_answer=True)
     assert kinds(last) == {"answer"}
+    assert first_query("What is the population of Lindholm?") == "population Lindholm"
+    assert first_query("What is it?") is None
     pattern = query_pattern("Who is the harbour master?")
-    assert pattern == "^(harbour|master)( (harbour|master)){0,4}$"
+    assert pattern == "^(harbour|master)( (harbour|master)){1,4}$"
     found = passages(
-        "From port.md:\nThe harbour master is Ilse Marchetti.\n\nFrom b.md:\nBudget 612,000 euros"
+        "From port.md:\nThe harbour master is Ilse Marchetti.\n\n"
+        "From b.md:\nThe board approved a budget of 612,000 euros"
     )
     assert found == [
         ("port.md", "The harbour master is Ilse Marchetti."),
-        ("b.md", "Budget 612,000 euros"),
+        ("b.md", "The board approved a budget of 612,000 euros"),
     ]
-    assert ground("Ilse Marchetti", found) == "port.md"
-    assert ground("612000 euros", found) == "b.md"
-    assert ground("2,200,000 people", found) is None and ground("", found) is None
+    q = "Who is the harbour master?"
+    assert ground("Ilse Marchetti", found, q) == "port.md"
+    assert ground("612000 euros", found, "What budget did the board approve?") == "b.md"
+    # supported, but the sentence is not about what was asked (one word in common: "board")
+    assert ground("612000 euros", found, "Who sits on the board?") is None
+    assert ground("2,200,000 people", found, q) is None and ground("", found, q) is None
+    assert ground("harbour master", found, q) is None  # only the question's own words
+
+
+def test_second_search_must_follow_a_name_found():
+    found = [("robot.md", "Field tests took place at the Port of Kestrel Bay. It costs 5 euros.")]
+    pattern = query_pattern("Who is the harbour master of the test port?", found)
+    # a name found inside a sentence ("Kestrel", "Bay"), not the question's words alone, not a
+    # sentence's first word ("Field"), nor a number
+    assert re.fullmatch(pattern, "harbour master Kestrel Bay")
+    assert re.fullmatch(pattern, "Kestrel")
+    assert not re.fullmatch(pattern, "harbour master")
+    assert not re.fullmatch(pattern, "Field tests")
+    assert not re.fullmatch(pattern, "harbour 5")
+
+
+def test_answers_are_copied_from_the_best_sentences():
+    found = [
+        ("port.md", "The port opened in 1901. The harbour master is Ilse Marchetti since 2019."),
+        ("soup.md", "The soup has paprika."),
+    ]
+    who = answer_pattern(found, "Who is the harbour master?")
+    assert re.fullmatch(who, "Ilse Marchetti") and re.fullmatch(who, "unknown")
+    assert not re.fullmatch(who, "2019")  # a name is asked for
+    assert not re.fullmatch(who, "harbour master")  # the question's own words
+    assert not re.fullmatch(who, "Ilse invented")  # words the results do not hold
+    when = answer_pattern(found, "When did the port open?")
+    assert re.fullmatch(when, "1901") and not re.fullmatch(when, "Ilse Marchetti")
+    # a number is asked for and the best sentences hold none: only "unknown" is left
+    assert answer_pattern([("soup.md", "The soup has paprika.")], "How many bowls of soup?") == (
+        "^unknown$"
+    )
+    assert [answer_kind(q) for q in ("Who chairs it?", "How much does it cost?", "Which one?")] == [
+        "name",
+        "number",
+        "any",
+    ]
+    reply = AIMessage(json.dumps({"answer": "unknown"}))
+    assert to_message(reply, found, "Who is the harbour master?").text == NOT_FOUND
+
+
+def test_search_keeps_the_sentences_about_the_query():
+    chunk = (
+        "The port handled 4.2 million tonnes of cargo. Container traffic grew fastest. "
+        "Dredging of the north channel cost 18.5 million euros. The work took eleven weeks. "
+        "The new pilot code is 7731."
+    )
+    [(doc, text)] = focus([("port.md", chunk)], "pilot code", chars=120)
+    assert doc == "port.md" and "7731" in text and len(text) <= 120  # the fact at the end
+    assert "Dredging" not in text  # sentences without a word of the query are left out
+    assert sentences("# Title\n\nDr. Okafor spoke. He left.\n\n1. Opening hours.") == [
+        "Title",
+        "Dr. Okafor spoke.",
+        "He left.",
+        "1. Opening hours.",
+    ]
 
 
 def test_tools(filled_store):
     tools = {t.name: t for t in make_tools(filled_store, result_tokens=10)}
     hit = tools["search_documents"].invoke({"query": "Mars sky colour"})
-    assert hit.startswith("From mars.txt:\nMars notes.\nThe sky [...]") and "From cats.md" in hit
-    assert len(hit) < 120  # trimmed to the result budget (10 tokens ~ 40 characters)
+    assert (
+        hit.startswith("From mars.txt:\n") and "The sky on Mars is butterscotch during [...]" in hit
+    )
+    assert len(hit) < 80  # trimmed to the result budget (10 tokens ~ 40 characters)
     assert "butterscotch" in make_tools(filled_store)[0].invoke({"query": "Mars sky colour"})
     assert tools["read_document"].invoke({"name": "cats.md"}).endswith("[...]")
     assert "stored documents: cats.md, mars.txt" in tools["read_document"].invoke(

@@ -13,6 +13,7 @@ server's prefix cache reuses it. Each turn carries its own eviction budget
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -25,7 +26,7 @@ from ..eviction import EvictionInfo
 from ..qa import check_question
 from ..server import server_errors
 from ..store import DocumentStore
-from .steps import NOT_FOUND, answer_schema, call_key, passages, step_schema, to_message
+from .steps import NOT_FOUND, UNKNOWN, answer_schema, call_key, passages, step_schema, to_message
 from .tools import RESULT_TOKENS, make_tools
 
 SYSTEM = (
@@ -33,8 +34,8 @@ SYSTEM = (
     "tools. Reply with one JSON object:\n"
     '{"tool": "search_documents", "query": "KEYWORDS"} searches all documents;\n'
     '{"tool": "read_document", "name": "DOCUMENT"} reads one document;\n'
-    '{"answer": "ANSWER"} answers the question from the tool results; answers not '
-    "found in the results are replaced by: " + NOT_FOUND + "\n"
+    '{"answer": "WORDS"} answers with the words of the tool results that answer the question; '
+    '{"answer": "' + UNKNOWN + '"} if the results do not say.\n'
     "Documents: {names}"
 )
 
@@ -61,6 +62,8 @@ class Step:
     name: str = ""
     text: str = ""
     eviction: EvictionInfo | None = None
+    calls: tuple[dict, ...] = ()
+    """Model calls behind this step (``CALL_KEY``): seconds, prompt/output tokens, schema kind."""
 
 
 @dataclass
@@ -96,6 +99,32 @@ def render(messages: list[AnyMessage], question: str) -> list[AnyMessage]:
     return out
 
 
+CALL_KEY = "lkv_calls"
+
+
+def schema_kind(schema: dict) -> str:
+    """A label for what a schema allows: "search", "search|read|answer", "answer"..."""
+    return "|".join(
+        "answer" if "answer" in o["properties"] else o["properties"]["tool"]["const"].split("_")[0]
+        for o in schema.get("anyOf", [schema])
+    )
+
+
+def timed(handler, req, schema: dict) -> tuple:
+    t0 = time.perf_counter()
+    response = handler(req)
+    reply = response.result[-1]
+    usage = getattr(reply, "usage_metadata", None) or {}
+    call = {
+        "seconds": round(time.perf_counter() - t0, 2),
+        "prompt_tokens": usage.get("input_tokens"),
+        "output_tokens": usage.get("output_tokens"),
+        "schema": schema_kind(schema),
+        "reply": reply.text[:200],
+    }
+    return response, call
+
+
 class ConstrainedSteps(AgentMiddleware):
     """One constrained model call per turn; see the module's docstring."""
 
@@ -106,11 +135,20 @@ class ConstrainedSteps(AgentMiddleware):
     def wrap_model_call(self, request, handler):
         s, msgs = self.settings, request.messages
         turn = sum(isinstance(m, AIMessage) for m in msgs)
-        made = {call_key(c) for m in msgs if isinstance(m, AIMessage) for c in m.tool_calls}
+        calls_made = [c for m in msgs if isinstance(m, AIMessage) for c in m.tool_calls]
+        made = {call_key(c) for c in calls_made}
+        queries = tuple(str(c["args"].get("query", "")) for c in calls_made)
         last = turn >= s.max_turns - 1
         found = [c for m in msgs if isinstance(m, ToolMessage) for c in passages(m.text)]
         question = next((m.text for m in msgs if isinstance(m, HumanMessage)), "")
-        schema = step_schema(self.names, question, may_call=not last, may_answer=turn > 0 or last)
+        schema = step_schema(
+            self.names,
+            question,
+            may_call=not last,
+            may_answer=turn > 0 or last,
+            found=found,
+            queries=queries,
+        )
         update: dict = {"max_tokens": s.max_tokens, "json_schema": schema}
         if s.eviction is not None:
             update["eviction"] = s.eviction
@@ -119,24 +157,30 @@ class ConstrainedSteps(AgentMiddleware):
         req = request.override(
             model=self.llm.model_copy(update=update), tools=[], messages=render(msgs, question)
         )
-        response = handler(req)
-        msg = to_message(response.result[-1], found)
+        response, call = timed(handler, req, schema)
+        calls = [call]
+        msg = to_message(response.result[-1], found, question, queries)
         must_answer = last
         if msg.tool_calls and call_key(msg.tool_calls[0]) in made:  # never the same call twice
-            answer = self.llm.model_copy(update={**update, "json_schema": answer_schema()})
-            response = handler(req.override(model=answer))
-            msg, must_answer = to_message(response.result[-1], found), True
+            only = answer_schema(found, question, queries)
+            answer = self.llm.model_copy(update={**update, "json_schema": only})
+            response, call = timed(handler, req.override(model=answer), only)
+            calls.append(call)
+            msg, must_answer = to_message(response.result[-1], found, question, queries), True
         if must_answer and msg.tool_calls:  # a server that ignored the schema: stop anyway
             msg = AIMessage(NOT_FOUND, response_metadata=msg.response_metadata)
+        msg.response_metadata[CALL_KEY] = calls
         response.result = [msg]
         return response
 
 
-def build_agent(store: DocumentStore, llm: ChatLookaheadKV, settings: AgentSettings):
+def build_agent(
+    store: DocumentStore, llm: ChatLookaheadKV, settings: AgentSettings, question: str = ""
+):
     names = [d.name for d in store.documents()]
     return create_agent(
         llm,
-        make_tools(store, settings.result_tokens),
+        make_tools(store, settings.result_tokens, question),
         system_prompt=SYSTEM.replace("{names}", ", ".join(names) or "(none stored)"),
         middleware=[ConstrainedSteps(llm, settings, names)],
     )
@@ -151,7 +195,7 @@ def run_agent(
     if s.max_turns < 2:
         raise ValueError(f"max_turns is {s.max_turns}; at least 2 (one tool call, one answer)")
     run = AgentRun(check_question(question))
-    agent = build_agent(store, llm, s)
+    agent = build_agent(store, llm, s, run.question)
     turn = 0
     with server_errors(str(llm.openai_api_base)):
         for update in agent.stream(
@@ -176,12 +220,13 @@ def run_agent(
 def steps_of(msg, turn: int) -> list[Step]:
     if isinstance(msg, AIMessage):
         ev = eviction_of(msg)
+        calls = tuple(msg.response_metadata.get(CALL_KEY) or ())
         if msg.tool_calls:
             return [
-                Step(turn, "tool_call", c["name"], json.dumps(c["args"]), ev)
+                Step(turn, "tool_call", c["name"], json.dumps(c["args"]), ev, calls)
                 for c in msg.tool_calls
             ]
-        return [Step(turn, "answer", "", msg.text, ev)]
+        return [Step(turn, "answer", "", msg.text, ev, calls)]
     if isinstance(msg, ToolMessage):
         return [Step(turn, "tool_result", msg.name or "", str(msg.content))]
     return []

@@ -3,11 +3,17 @@
 A small model cannot be trusted to format a tool call, so every turn is constrained decoding
 (SGLang's xgrammar backend): the first turn must call a tool, later turns call a tool or answer,
 the last turn (and any turn after a repeated call) must answer. Calls use the tool names and
-argument types (a document name is one of the stored names, a query is a few of the question's
-words, at most ``QUERY_CHARS`` characters; an answer at most ``ANSWER_CHARS``). An answer must be supported
-by the tool results so far (``ground``: its numbers and most of its words appear in one
-passage); its source is that passage's document, and an unsupported answer becomes "The
-documents do not say.", so the agent never passes off an invented answer as a document's.
+argument types (a document name is one of the stored names; an answer at most ``ANSWER_CHARS``).
+The first search's query is the question's content words (``first_query``: a small model left
+to choose picked one word, "day" or "Port", and retrieved the wrong passages); a later query is
+2..5 words from the question and the names and numbers in the results so far
+(``query_pattern``), so a second hop can search for what the first one found.
+
+An answer must be supported by the tool results so far (``ground``): its numbers and most of
+its words appear in one sentence of one passage, that sentence shares two words with the
+question or the queries made (it is about what was asked), and the answer says more than the question's own
+words. Its source is that passage's document; an unsupported answer becomes "The documents do
+not say.", so the agent never passes off an invented answer as a document's.
 """
 
 from __future__ import annotations
@@ -18,34 +24,82 @@ import uuid
 
 from langchain_core.messages import AIMessage
 
+from .text import STOPWORDS, overlap_scores, sentences, terms, words
+
 QUERY_CHARS = 40
-ANSWER_CHARS = 48
+FIRST_QUERY_WORDS = 8
+ANSWER_CHARS = 64
+ANSWER_WORDS = 6
+ANSWER_SENTENCES = 2
+UNKNOWN = "unknown"
 SUPPORT = 0.6
-STOPWORDS = frozenset(
-    "a an and are as at be by for from has have in is it its of on or that the this to was were "
-    "which who with what when where how many much does did do one".split()
-)
+RELEVANT_TERMS = 2
 NOT_FOUND = "The documents do not say."
 
 
-def query_pattern(question: str, max_words: int = 5) -> str | None:
-    """A regex for a search query made of 1..max_words content words of the question."""
-    vocab = list(
+def rx(text: str) -> str:
+    """``text`` as a regex literal (spaces stay spaces: JSON-schema patterns are ECMA regexes)."""
+    return re.escape(text).replace("\\ ", " ")
+
+
+def content_words(text: str) -> list[str]:
+    """The text's words that are no stopwords or single letters, each once, in order."""
+    found = re.findall(r"[A-Za-z0-9]+(?:[.,][0-9]+)*", text)
+    return list(
         dict.fromkeys(
-            w for w in re.findall(r"[A-Za-z0-9]+", question) if w.lower() not in STOPWORDS
+            w for w in found if w.lower() not in STOPWORDS and (len(w) > 1 or w.isdigit())
         )
     )
+
+
+def first_query(question: str) -> str | None:
+    """The first search: the question's content words (at most ``FIRST_QUERY_WORDS``)."""
+    return " ".join(content_words(question)[:FIRST_QUERY_WORDS]) or None
+
+
+def names_in(found: list[tuple[str, str]]) -> list[str]:
+    """Names in the results (capitalised words somewhere inside a sentence, not only at its
+    start): what a second hop searches for."""
+    out: list[str] = []
+    for _, text in found:
+        for sent in sentences(text):
+            out += [w for w in content_words(sent)[1:] if w[0].isupper()]
+    return list(dict.fromkeys(out))
+
+
+def query_pattern(question: str, found=(), max_words: int = 5) -> str | None:
+    """A regex for a search query. Before any result: 2..max_words of the question's content
+    words (1 when it has one). After results: up to ``max_words`` words of the question and of
+    the names and numbers found, at least one of them a name found that the question does not
+    hold, so a second search follows what the first one found (the second hop) instead of
+    repeating it."""
+    asked = content_words(question)
+    new = [w for w in names_in(list(found)) if not terms(w) <= terms(question)]
+    vocab = list(dict.fromkeys(asked + new))
     if not vocab:
         return None
-    w = "(" + "|".join(re.escape(v) for v in vocab) + ")"
-    return f"^{w}( {w}){{0,{max_words - 1}}}$"
+    w = "(" + "|".join(rx(v) for v in vocab) + ")"
+    if new:
+        n = "(" + "|".join(rx(v) for v in new) + ")"
+        side = (max_words - 1) // 2
+        return f"^({w} ){{0,{side}}}{n}( {w}){{0,{max_words - 1 - side}}}$"
+    least = 1 if len(vocab) > 1 else 0
+    return f"^{w}( {w}){{{least},{max_words - 1}}}$"
 
 
-def call_schemas(doc_names: list[str], question: str = "", read: bool = True) -> list[dict]:
+def call_schemas(
+    doc_names: list[str], question: str = "", read: bool = True, found=(), first: bool = False
+) -> list[dict]:
     # xgrammar enforces a pattern or lengths, not both; the pattern bounds the words anyway
-    pattern = query_pattern(question)
+    fixed = first_query(question) if first else None
+    pattern = query_pattern(question, found)
     query: dict = {"type": "string"}
-    query.update({"pattern": pattern} if pattern else {"minLength": 2, "maxLength": QUERY_CHARS})
+    if fixed:
+        query = {"const": fixed}
+    elif pattern:
+        query["pattern"] = pattern
+    else:
+        query.update({"minLength": 2, "maxLength": QUERY_CHARS})
     search = {
         "type": "object",
         "properties": {"tool": {"const": "search_documents"}, "query": query},
@@ -75,43 +129,119 @@ def passages(result: str) -> list[tuple[str, str]]:
     return out
 
 
-def words(text: str) -> list[str]:
-    return [w for w in re.findall(r"[a-z0-9]+(?:[.,][0-9]+)*", text.lower()) if w not in STOPWORDS]
-
-
-def ground(answer: str, found: list[tuple[str, str]]) -> str | None:
-    """The document of the passage that supports ``answer`` best, or None if none does."""
+def ground(
+    answer: str, found: list[tuple[str, str]], question: str = "", queries: tuple[str, ...] = ()
+) -> str | None:
+    """The document of the sentence that supports ``answer`` best, or None if none does: the
+    answer must say more than the question's words, and the sentence must hold its numbers, a
+    ``SUPPORT`` share of its words and ``RELEVANT_TERMS`` words of the question or of the
+    queries made (besides the answer's own: a sentence that only names the same place or
+    company is not about what was asked)."""
     ans = [w.replace(",", "") for w in words(answer)]
-    if not ans:
+    if not ans or terms(answer) <= terms(question):
         return None
+    about = (terms(question) | {t for q in queries for t in terms(q)}) - terms(answer)
     best, best_share = None, 0.0
     for doc, text in found:
-        have = {w.replace(",", "") for w in words(text)}
-        numbers_ok = all(w in have for w in ans if w[0].isdigit())
-        share = sum(w in have for w in ans) / len(ans)
-        if numbers_ok and share >= SUPPORT and share > best_share:
-            best, best_share = doc, share
+        for sent in sentences(text):
+            have = {w.replace(",", "") for w in words(sent)}
+            numbers_ok = all(w in have for w in ans if w[0].isdigit())
+            share = sum(w in have for w in ans) / len(ans)
+            relevant = len(about & terms(sent)) >= min(RELEVANT_TERMS, len(about))
+            if numbers_ok and relevant and share >= SUPPORT and share > best_share:
+                best, best_share = doc, share
     return best
 
 
-def answer_schema() -> dict:
+def best_sentences(
+    found: list[tuple[str, str]], question: str, queries: tuple[str, ...] = ()
+) -> list[str]:
+    """The ``ANSWER_SENTENCES`` sentences of the results sharing most (rare) terms with the
+    question (a word only of the queries made counts half; ``overlap_scores``; ties: the
+    earlier result)."""
+    weights = {t: 1.0 for q in queries for t in terms(q)} | {t: 2.0 for t in terms(question)}
+    sents = [sent for _, text in found for sent in sentences(text)]
+    scores = overlap_scores(sents, weights)
+    ranked = sorted(range(len(sents)), key=lambda i: (-scores[i], i))
+    return [sents[i] for i in ranked[:ANSWER_SENTENCES]]
+
+
+def answer_kind(question: str) -> str:
+    """What the question asks for, by its question words: "name" (who: capitalised words),
+    "number" (how much/many, when, what date/year: a number first), else "any"."""
+    q = question.lower()
+    if re.search(r"\bwho(m|se)?\b", q):
+        return "name"
+    if re.search(r"\bhow (much|many)\b|\bwhen\b|\bwhat (date|year|time)\b", q):
+        return "number"
+    return "any"
+
+
+def answer_pattern(
+    found: list[tuple[str, str]], question: str, queries: tuple[str, ...] = ()
+) -> str | None:
+    """A regex for an answer copied from the results: ``UNKNOWN`` (the documents do not say),
+    or 1..``ANSWER_WORDS`` content words of the ``ANSWER_SENTENCES`` result sentences most
+    about the question and the queries made, except the question's own words; of the kind the
+    question asks for (``answer_kind``: a name is capitalised words, a number answer starts
+    with a number; when the best sentences hold none, the answer can only be ``UNKNOWN``). A small model
+    left free restates the question or invents; here it can only pick what the documents say."""
+    asked = terms(question)
+    vocab = [
+        w
+        for w in content_words(" ".join(best_sentences(found, question, queries)))
+        if not terms(w) <= asked
+    ]
+    kind = answer_kind(question)
+    lead = [w for w in vocab if (w[0].isupper() if kind == "name" else w[0].isdigit())]
+    if kind == "any":
+        lead = vocab
+    if not vocab or not lead:  # no word of the kind asked for: the documents do not say
+        return f"^{UNKNOWN}$"
+    w, first = ("(" + "|".join(rx(v) for v in ws) + ")" for ws in (vocab, lead))
+    if kind == "name":  # a name is names only: "Ilse Marchetti", not "Ilse Marchetti led"
+        w = first
+    return f"^({UNKNOWN}|{first}( {w}){{0,{ANSWER_WORDS - 1}}})$"
+
+
+def answer_schema(
+    found: list[tuple[str, str]] = (), question: str = "", queries: tuple[str, ...] = ()
+) -> dict:
+    pattern = answer_pattern(list(found), question, queries)
+    answer = (
+        {"type": "string", "pattern": pattern}
+        if pattern
+        else {"type": "string", "minLength": 1, "maxLength": ANSWER_CHARS}
+    )
     return {
         "type": "object",
-        "properties": {"answer": {"type": "string", "minLength": 1, "maxLength": ANSWER_CHARS}},
+        "properties": {"answer": answer},
         "required": ["answer"],
         "additionalProperties": False,
     }
 
 
-def step_schema(doc_names: list[str], question: str, may_call: bool, may_answer: bool) -> dict:
-    """Turn 1 (may_answer False) searches: a whole document read first would be cut to the
-    result budget before it reaches the fact; later turns may read a document a search named."""
-    calls = call_schemas(doc_names, question, read=may_answer) if may_call else []
-    options = calls + ([answer_schema()] if may_answer else [])
+def step_schema(
+    doc_names: list[str], question: str, may_call: bool, may_answer: bool, found=(), queries=()
+) -> dict:
+    """Turn 1 (may_answer False) searches for the question's words: a whole document read
+    first would be cut to the result budget before it reaches the fact; later turns may read a
+    document a search named, or search for the question's words and the names found."""
+    calls = (
+        call_schemas(doc_names, question, read=may_answer, found=found, first=not may_answer)
+        if may_call
+        else []
+    )
+    options = calls + ([answer_schema(found, question, queries)] if may_answer else [])
     return options[0] if len(options) == 1 else {"anyOf": options}
 
 
-def to_message(reply: AIMessage, found: list[tuple[str, str]]) -> AIMessage:
+def to_message(
+    reply: AIMessage,
+    found: list[tuple[str, str]],
+    question: str = "",
+    queries: tuple[str, ...] = (),
+) -> AIMessage:
     """The constrained JSON reply as LangChain's message: a tool call, or the answer with the
     document that supports it (``"... (source: NAME)"``), or NOT_FOUND."""
     try:
@@ -126,7 +256,9 @@ def to_message(reply: AIMessage, found: list[tuple[str, str]]) -> AIMessage:
         call = {"name": obj["tool"], "args": args, "id": "call_" + uuid.uuid4().hex[:12]}
         return AIMessage(content="", tool_calls=[call], id=reply.id, **keep)
     answer = str(obj.get("answer", "")).strip()
-    source = ground(answer, found)
+    if answer.lower() == UNKNOWN:
+        return AIMessage(content=NOT_FOUND, id=reply.id, **keep)
+    source = ground(answer, found, question, queries)
     text = f"{answer} (source: {source})" if source else NOT_FOUND
     return AIMessage(content=text, id=reply.id, **keep)
 

@@ -1,0 +1,61 @@
+"""Words, terms and sentences: what the agent's schemas, tools and grounding compare."""
+
+from __future__ import annotations
+
+import math
+import re
+
+STOPWORDS = frozenset(
+    "a an and are as at be by for from has have in is it its of on or that the this to was were "
+    "which who with what when where how many much does did do one".split()
+)
+SENTENCE_END = re.compile(
+    r"(?<=[.!?;])(?<!\b[A-Z]\.)(?<!\b[A-Z][a-z]\.)(?<!^[0-9]\.)(?<!^[0-9][0-9]\.)\s+(?=[A-Z0-9])"
+)
+
+
+def words(text: str) -> list[str]:
+    """Lower-case words and numbers ("48,000", "2.7.1" stay whole), stopwords left out."""
+    return [w for w in re.findall(r"[a-z0-9]+(?:[.,][0-9]+)*", text.lower()) if w not in STOPWORDS]
+
+
+def stem(word: str) -> str:
+    """A crude stem, so "robots" meets "robot", "tested" "tests" and "named" "name"."""
+    w = word.lower()
+    for end in ("ing", "ed", "es", "s", "e"):
+        if len(w) > len(end) + 2 and w.endswith(end):
+            return w[: -len(end)]
+    return w
+
+
+def terms(text: str) -> set[str]:
+    """The stems of the text's words, stopwords left out."""
+    return {stem(w) for w in re.findall(r"[A-Za-z0-9]+", text) if w.lower() not in STOPWORDS}
+
+
+def sentences(text: str) -> list[str]:
+    """The text's sentences: headings and blank-line-separated paragraphs apart, each split
+    after ". " before a capital or a digit (not after an initial, "Dr." or a leading "1."),
+    whitespace collapsed."""
+    units: list[str] = []
+    para: list[str] = []
+    for line in [*text.splitlines(), ""]:
+        if line.lstrip().startswith("#") or not line.strip():
+            units += SENTENCE_END.split(" ".join(para)) if para else []
+            para = []
+            if line.strip():
+                units.append(line.strip().lstrip("#").strip())
+        else:
+            para.append(line.strip())
+    return [" ".join(u.split()) for u in units if u.strip()]
+
+
+def overlap_scores(sents: list[str], weights: dict[str, float]) -> list[float]:
+    """Each sentence's score: the summed ``weights`` of the terms it holds, each weighted by
+    its rarity among ``sents`` (an inverse document frequency over the sentences: "master" in
+    one sentence tells more than "port" in six)."""
+    held = [terms(s) for s in sents]
+    n = len(sents)
+    df = {t: sum(t in h for h in held) for t in weights}
+    idf = {t: math.log(1 + n / df[t]) for t in weights if df[t]}
+    return [sum(w * idf[t] for t, w in weights.items() if t in h) for h in held]
