@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..core.lookahead import LORA_TARGETS
 from .variants import check_variant
+from .varied.targets import check_mode
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,10 @@ class TrainConfig:
     # a checkpoint directory whose weights start a new run (e.g. continue a GPU run on more
     # data with a fresh optimiser); ignored when the run directory has its own checkpoint
     init_from: str | None = None
+    # the answer each row's truth is computed on, in training and in validation: "model" (its
+    # own greedy answer), or "gold_when_wrong" (lkv-data-v2: see training.varied.targets)
+    train_answers: str = "model"
+    val_answers: str = "model"
 
     def __post_init__(self) -> None:
         for name in (
@@ -60,6 +65,13 @@ class TrainConfig:
             )
         for v in self.eval_variants:
             check_variant(v)
+        for name in ("train_answers", "val_answers"):
+            mode = check_mode(getattr(self, name), name)
+            if mode != "model" and self.data_format != "recompute":
+                raise ValueError(
+                    f"{name} {mode!r} needs data_format 'recompute' "
+                    f"(lkv-data-v1 stores its truth); got {self.data_format!r}"
+                )
         metrics = ["val_kl"] + [f"val_recall@{b}" for b in self.eval_budgets]
         if self.best_metric not in metrics:
             raise ValueError(

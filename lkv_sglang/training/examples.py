@@ -9,6 +9,7 @@ import torch
 from ..hf.geometry import geometry
 from .dataset import load_split
 from .recompute import kv_and_truth
+from .varied.targets import answer_ids
 
 
 class StoredExamples:
@@ -21,7 +22,11 @@ class StoredExamples:
         path = self.root / f"{split}.jsonl"
         return [r["id"] for r in load_split(self.root, split)] if path.exists() else []
 
-    def example(self, ex_id: str) -> dict:
+    def example(self, ex_id: str, answers: str = "model") -> dict:
+        if answers != "model":
+            raise ValueError(
+                f"lkv-data-v1 stores its truth; train_answers must be 'model', got {answers!r}"
+            )
         return torch.load(self.root / "tensors" / f"{ex_id}.pt")
 
 
@@ -46,9 +51,11 @@ class RecomputedExamples:
         self.rows |= {r["id"]: r for r in rows}
         return [r["id"] for r in rows]
 
-    def example(self, ex_id: str) -> dict:
+    def example(self, ex_id: str, answers: str = "model") -> dict:
+        """``answers``: the answer the truth is computed on (``varied.targets.MODES``)."""
         row = self.rows[ex_id]
+        answer = answer_ids(row, self.store.tok, answers)
         K, V, truth = kv_and_truth(
-            self.model, self.store.prompt(row), row["answer_ids"], geometry(self.model).num_kv_heads
+            self.model, self.store.prompt(row), answer, geometry(self.model).num_kv_heads
         )
         return {"K": K, "V": V, "true": truth}

@@ -75,9 +75,9 @@ class Trainer:
         return torch.optim.Adam(groups)
 
     # ------------------------------------------------------------------ data
-    def example(self, ex_id: str) -> dict:
+    def example(self, ex_id: str, answers: str = "model") -> dict:
         """{"K", "V", "true"} of one example on the training device."""
-        ex = self.source.example(ex_id)
+        ex = self.source.example(ex_id, answers)
         return {k: v.to(self.device) if torch.is_tensor(v) else v for k, v in ex.items()}
 
     def next_id(self) -> str:
@@ -98,7 +98,8 @@ class Trainer:
         self.opt.zero_grad()
         total = 0.0
         for _ in range(self.cfg.accum):
-            loss = self.loss_on(self.example(self.next_id())) / self.cfg.accum
+            ex = self.example(self.next_id(), self.cfg.train_answers)
+            loss = self.loss_on(ex) / self.cfg.accum
             loss.backward()
             total += float(loss.detach())
         self.opt.step()
@@ -109,7 +110,7 @@ class Trainer:
     def evaluate(self) -> dict:
         losses, recalls = [], defaultdict(list)
         for ex_id in self.val_ids:
-            ex = self.example(ex_id)
+            ex = self.example(ex_id, self.cfg.val_answers)
             truth = ex["true"].float()
             pred = lookahead_scores(self.model, self.module, ex["K"], ex["V"])
             losses.append(float(kl_loss(truth, pred)))

@@ -160,3 +160,21 @@ def test_sharded_build_merges_to_the_unsharded_rows(v2_data, tiny_llama_dir, tmp
 
     assert strip(out / "train.jsonl") == strip(v2_data / "train.jsonl")
     assert json.loads((out / "manifest.json").read_text())["counts"]["train"] == n
+
+
+def test_train_and_val_answers_reach_their_steps(v2_data, tiny_llama_dir, tmp_path):
+    tr = Trainer(config(tmp_path, v2_data, tiny_llama_dir, train_answers="gold_when_wrong"))
+    seen = []
+    real = tr.source.example
+    tr.source.example = lambda ex_id, answers="model": seen.append(answers) or real(ex_id, answers)
+    tr.train_step()
+    assert seen == ["gold_when_wrong"]  # accum=1
+    seen.clear()
+    tr.evaluate()
+    assert seen and set(seen) == {"model"}  # val_answers: the default
+    tr = Trainer(config(tmp_path / "v", v2_data, tiny_llama_dir, val_answers="gold_when_wrong"))
+    real = tr.source.example
+    tr.source.example = lambda ex_id, answers="model": seen.append(answers) or real(ex_id, answers)
+    seen.clear()
+    tr.evaluate()
+    assert seen and set(seen) == {"gold_when_wrong"}
