@@ -229,6 +229,7 @@ def summarise(recs: list[dict]) -> dict:
         "recall": table(recs, "recall"),
         "task_score": with_full(gold, table(gold, "task")),
         "agreement_with_full_answer_no_gold_kinds": table(nogold, "agreement"),
+        "agreement_with_full_answer": table(recs, "agreement"),
         f"needle_accuracy_prompts_ge_{LONG}": {
             "examples": len(long_needle),
             "accuracy": with_full(long_needle, table(long_needle, "task")),
@@ -293,7 +294,9 @@ def merge(name: str) -> Path:
         name,
         {
             "run_commands": sorted({m["command"] for m in metas}),
-            "run_machines": [m["machine"] for m in metas],
+            "run_machines": list(
+                {json.dumps(m["machine"], sort_keys=True): m["machine"] for m in metas}.values()
+            ),
             "model": first.get("model"),
             "lookahead_checkpoint": first.get("lookahead_checkpoint"),
             "data": first.get("data"),

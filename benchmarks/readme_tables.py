@@ -34,9 +34,15 @@ def placeholder(stem: str) -> str:
 
 
 def machine(doc: dict) -> str:
-    m = doc["machine"]
-    return f"{m['cpus']} CPUs ({m['processor']}), torch {m['torch']}" + (
-        f", {m['cuda']}" if m.get("cuda") else ""
+    """Where the figures were measured: the machines that ran the records a merge read
+    (``run_machines``), else the machine that wrote the file."""
+    ran = doc.get("run_machines") or [doc["machine"]]
+    return " + ".join(
+        dict.fromkeys(
+            f"{m['cpus']} CPUs ({m['processor']}), torch {m['torch']}"
+            + (f", {m['cuda']}" if m.get("cuda") else "")
+            for m in ran
+        )
     )
 
 
@@ -195,7 +201,7 @@ def _gold_line(splits: list[str], docs: list[tuple[str, dict]]) -> str:
     )
 
 
-def quality_v2(cpu: dict | None, v1: dict | None) -> list[str]:
+def quality_v2(cpu: dict | None, v1: dict | None, note_absent: bool = True) -> list[str]:
     """Recall and task score on lkv-data-v2's two test splits side by side; the v1 checkpoint's
     lookaheadkv rows (results/quality_v2_v1.json) join the tables under their own name."""
     main, docs = cpu or v1, [d for d in (cpu, v1) if d]
@@ -268,9 +274,14 @@ def quality_v2(cpu: dict | None, v1: dict | None) -> list[str]:
                 "say: " + ", ".join(_split_head(s, v1) for s in differ) + ".",
             ]
     for stem, d in (("quality_v2_cpu", cpu), ("quality_v2_v1", v1)):
-        if d is None:
+        if d is None and note_absent:
             out += ["", placeholder(stem)]
     return out
+
+
+def quality_v2_one(doc: dict) -> list[str]:
+    """One run's recall and task score tables (its lookaheadkv rows: its own checkpoint)."""
+    return quality_v2(doc, None, note_absent=False)
 
 
 def quality_v2_variants(doc: dict) -> list[str]:
@@ -321,6 +332,38 @@ def served_v2(doc: dict) -> list[str]:
     return out
 
 
+def paired_v2(doc: dict) -> list[str]:
+    """Checkpoints and policies on the prompts every one of them scored (benchmarks/paired.py)."""
+    labels = doc.get("labels", {})
+    out = [
+        f"**Paired on the same prompts** (each row: `RUN:POLICY` of benchmarks/quality_v2.py "
+        f"records, merged on {machine(doc)}: "
+        + ", ".join(f"{k} = `{v}`" for k, v in labels.items())
+        + f"; `{doc['command']}`)",
+    ]
+    for split, d in doc.get("splits", {}).items():
+        fields = [f for f in ("recall", "task_score", "agreement_with_full_answer") if d.get(f)]
+        short = {"recall": "recall", "task_score": "task", "agreement_with_full_answer": "agree"}
+        budgets = _by_int(b for f in fields for r in d[f].values() for b in r)
+        cols = [(f, b) for f in fields for b in budgets]
+        out += [
+            "",
+            f"{V2_SPLITS.get(split, split)}: {d['examples']} prompts, {d['examples_with_gold']} "
+            "with gold (task score over those; agree = token F1 with the full-cache answer, "
+            "every prompt)",
+            "",
+            "| | " + " | ".join(f"{short[f]}@{b}" for f, b in cols) + " |",
+            "|---|" + "---|" * len(cols),
+        ]
+        for label in labels:
+            out.append(
+                f"| {label} | "
+                + " | ".join(fmt(d[f].get(label, {}).get(b)) for f, b in cols)
+                + " |"
+            )
+    return out
+
+
 # region name in README.md -> the results files (without .json) it renders, each with its
 # renderer; a tuple of files goes to one renderer (one document or None each), which says itself
 # which of them are absent unless all are
@@ -329,6 +372,10 @@ REGIONS: dict[str, list[tuple[str | tuple[str, ...], Callable[..., list[str]]]]]
         (("quality_v2_cpu", "quality_v2_v1"), quality_v2),
         ("quality_v2_variants", quality_v2_variants),
         ("served_v2", served_v2),
+    ],
+    "quality_v2_gpu": [
+        ("quality_v2_gpu", quality_v2_one),
+        ("paired_v3_gpu", paired_v2),
     ],
     "quality": [("quality_test24", quality)],
     "overhead": [("overhead", overhead)],
