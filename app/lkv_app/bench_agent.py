@@ -32,6 +32,9 @@ from .examples import example_documents
 from .server import server_info
 from .store import DocumentStore
 
+TIMING = "timing_jobs"
+"""The key of ``timing_study``'s entry (kept by reruns)."""
+
 
 def score(task: Task, answer: str) -> tuple[bool, bool]:
     """(answer right, source named right)."""
@@ -102,13 +105,19 @@ def mixed(tasks) -> list[tuple[int, Task]]:
     return out
 
 
+def machine() -> str:
+    return (
+        f"{platform.machine()}, {os.cpu_count()} CPU cores shared with other jobs, "
+        f"{platform.platform()}"
+    )
+
+
 def entry(a, info, policy: str, budget: int | None, rows: list[dict], argv) -> dict:
     done = [r for r in rows if r is not None]
     return {
         "command": "python -m lkv_app.bench_agent "
         + " ".join(argv if argv is not None else sys.argv[1:]),
-        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores shared with other "
-        f"jobs, {platform.platform()}",
+        "machine": machine(),
         "jobs": a.jobs,
         "load_average_1min_at_write": round(os.getloadavg()[0], 2),
         "model": info.model_path,
@@ -119,6 +128,30 @@ def entry(a, info, policy: str, budget: int | None, rows: list[dict], argv) -> d
         "summary": summary(done) if done else {},
         "runs": done,
     }
+
+
+def timing_study(llm, configs: dict, store, tasks, jobs_list: list[int]) -> dict:
+    """The same tasks x configurations run with each ``jobs`` (tasks at a time), one after the
+    other: how long a model call and a task take when tasks share the server's cores."""
+    out = {}
+    work = [(key, task) for _, task in mixed(tasks) for key in configs]
+    for jobs in jobs_list:
+        load, t0 = os.getloadavg()[0], time.perf_counter()
+        with ThreadPoolExecutor(jobs) as pool:
+            rows = list(pool.map(lambda kt: run_task(llm, configs[kt[0]], store, kt[1]), work))
+        secs = sorted(c["seconds"] for r in rows for c in r["model_calls"])
+        out[f"jobs={jobs}"] = {
+            "tasks": len(rows),
+            "completed": sum(r["completed"] for r in rows),
+            "wall_seconds": round(time.perf_counter() - t0, 1),
+            "mean_task_seconds": round(sum(r["seconds"] for r in rows) / len(rows), 1),
+            "model_calls": len(secs),
+            "mean_call_seconds": round(sum(secs) / len(secs), 2),
+            "median_call_seconds": secs[len(secs) // 2],
+            "max_call_seconds": secs[-1],
+            "load_average_1min_before": round(load, 2),
+        }
+    return out
 
 
 def recorded(old: dict | None, tasks, max_turns: int) -> list[dict | None]:
@@ -142,12 +175,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--limit", type=int, default=0, help="run only the first N tasks")
     ap.add_argument("--jobs", type=int, default=1, help="tasks run at a time (the server batches)")
     ap.add_argument("--fresh", action="store_true", help="run recorded tasks again")
+    ap.add_argument(
+        "--timing",
+        default="",
+        help="JOBS,JOBS...: instead of the suite, time the first --limit tasks at each jobs "
+        "value (written under " + TIMING + ")",
+    )
     a = ap.parse_args(argv)
     info = server_info(a.server)
     tasks = TASKS[: a.limit] if a.limit else TASKS
     out = Path(a.out)
     data = json.loads(out.read_text()) if out.is_file() else {}
-    data = {k: v for k, v in data.items() if isinstance(v, dict) and "summary" in v}
+    data = {
+        k: v for k, v in data.items() if isinstance(v, dict) and ("summary" in v or k == TIMING)
+    }
     model = Path(info.model_path or "unknown").name
     llm = ChatLookaheadKV(base_url=info.url + "/v1", temperature=0, max_retries=0, timeout=1800)
     configs = {}
@@ -164,6 +205,19 @@ def main(argv: list[str] | None = None) -> None:
         store = DocumentStore(tmp)
         for name, raw in example_documents().items():
             store.ingest(name, raw)
+        if a.timing:
+            jobs_list = [int(j) for j in a.timing.split(",")]
+            data[TIMING] = {
+                "command": "python -m lkv_app.bench_agent "
+                + " ".join(argv if argv is not None else sys.argv[1:]),
+                "machine": machine(),
+                "model": info.model_path,
+                "configs": list(configs),
+                "results": timing_study(llm, configs, store, tasks, jobs_list),
+            }
+            out.write_text(json.dumps(data, indent=2) + "\n")
+            print(json.dumps(data[TIMING], indent=2))
+            return
         with ThreadPoolExecutor(a.jobs) as pool:
             futures = {
                 pool.submit(run_task, llm, settings, store, task): (key, i)

@@ -29,3 +29,26 @@ def test_a_rerun_skips_recorded_tasks(fake, tmp_path):
     sent = len(fake.requests)
     bench_agent.main([*argv, "--fresh"])
     assert len(fake.requests) > sent
+
+
+def test_timing_study_runs_the_tasks_at_each_jobs_value(fake, tmp_path):
+    fake.script = agent_script
+    out = tmp_path / "agent.json"
+    base = ["--server", fake.url, "--out", str(out), "--configs", "none", "--limit", "2"]
+    bench_agent.main(base)  # a suite entry first: the study must keep it
+    sent = len(fake.requests)
+    bench_agent.main([*base, "--configs", "none,snapkv@16", "--timing", "1,4"])
+    data = json.loads(out.read_text())
+    assert "fake-model/none" in data
+    study = data[bench_agent.TIMING]
+    assert study["configs"] == ["none", "snapkv@16"] and set(study["results"]) == {
+        "jobs=1",
+        "jobs=4",
+    }
+    for r in study["results"].values():
+        assert r["tasks"] == 4 and r["model_calls"] >= 8 and r["wall_seconds"] > 0
+        assert r["max_call_seconds"] >= r["median_call_seconds"] >= 0
+    # every model call of the study is one request to the server
+    assert len(fake.requests) - sent == sum(r["model_calls"] for r in study["results"].values())
+    bench_agent.main(base)  # a later suite run keeps the study
+    assert bench_agent.TIMING in json.loads(out.read_text())
