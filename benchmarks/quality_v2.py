@@ -89,10 +89,14 @@ def run(a) -> None:
     t_start = time.time()
     model, tok = load_model(a.model)
     la_path = a.lookahead or shipped_checkpoint(a.model)
-    if la_path is None:
-        raise SystemExit("no lookahead checkpoint: pass --lookahead")
+    wants_trained = any(
+        p.partition(":")[0] == "lookaheadkv" for p in [*a.policies, *a.task_policies]
+    )
+    if la_path is None and wants_trained:
+        raise SystemExit(f"no lookahead checkpoint ships for {a.model}: pass --lookahead")
     # built on the CPU before the move; attach_lookahead moves each onto the model's device
-    trained, untrained = load_lookahead(model, la_path), new_lookahead(model, a.model, seed=0)
+    trained = load_lookahead(model, la_path) if wants_trained else None
+    untrained = new_lookahead(model, a.model, seed=0)
     model.to(a.device)
     num_kv = model.config.num_key_value_heads
     eos = eos_ids(model)
@@ -113,7 +117,7 @@ def run(a) -> None:
                 "command": "python " + " ".join(sys.argv),
                 "machine": machine(),
                 "model": a.model,
-                "lookahead_checkpoint": repo_relative(la_path),
+                "lookahead_checkpoint": repo_relative(la_path) if trained else None,
                 "data": repo_relative(a.data),
                 "dataset_revision": store.manifest.get("revision"),
                 "policies": recall_policies,

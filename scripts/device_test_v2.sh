@@ -32,17 +32,10 @@ SPLITS="test_heldout test_informat val_heldout"
 SPLITS_B="val_heldout test_heldout test_informat" # B: the split that picks a checkpoint first
 POLICIES="random streamingllm h2o snapkv snapkv_nopool pyramidkv knorm laq lookaheadkv_untrained lookaheadkv"
 TASK_POLICIES="full lookaheadkv snapkv snapkv_nopool laq oracle"
-export PYTHONPATH="${SITE:+$SITE:}$PWD" LKV_CACHE_DIR=${LKV_CACHE_DIR:-/tmp/lkvcache}
-export OMP_NUM_THREADS=1 PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
-T0=$(date +%s)
-el() { echo $(($(date +%s) - T0)); }
-log() { echo "[$(el)s] $*"; }
-left() { local r=$(($1 - $(el))); [ $r -lt 5 ] && r=5; echo $r; }
-
-log "python $($PY -c 'import sys, torch, transformers; print(sys.version.split()[0], torch.__version__, transformers.__version__, torch.cuda.is_available())')"
+. scripts/device_lib.sh
 [ -n "${PROMPTS:-}" ] && tar -C "$DATA" -xJf "$PROMPTS"
-$PY -c "from lkv_sglang.models import resolve_model; print(resolve_model('smollm2-135m'))" || exit 1
-log "model ready; prompts cached: $(ls "$DATA"/.prompts 2>/dev/null | wc -l) files"
+model_ready smollm2-135m
+log "prompts cached: $(ls "$DATA"/.prompts 2>/dev/null | wc -l) files"
 
 # A. trainings beside the test of every policy ------------------------------------------------
 $PY - "$LOW_LR" "$TRAIN_S" "$MAX_VAL" <<'EOF'

@@ -30,16 +30,8 @@ LA_EVAL_S=${LA_EVAL_S:-90}
 DEVICE=${DEVICE:-cuda}
 # speckv (a self-draft per example) is left to a 30-prompt CPU subset
 BASE_POLICIES=${BASE_POLICIES:-random streamingllm h2o snapkv snapkv_nopool pyramidkv knorm laq lookaheadkv_untrained lookaheadkv}
-export PYTHONPATH="${SITE:+$SITE:}$PWD" LKV_CACHE_DIR=${LKV_CACHE_DIR:-/tmp/lkvcache}
-export OMP_NUM_THREADS=1 PYTHONUNBUFFERED=1 TOKENIZERS_PARALLELISM=false
-T0=$(date +%s)
-el() { echo $(($(date +%s) - T0)); }
-log() { echo "[$(el)s] $*"; }
-left() { local r=$(($1 - $(el))); [ $r -lt 5 ] && r=5; echo $r; }
-
-log "python $($PY -c 'import sys, torch, transformers; print(sys.version.split()[0], torch.__version__, transformers.__version__, torch.cuda.is_available())')"
-$PY -c "from lkv_sglang.models import resolve_model; print(resolve_model('smollm2-135m'))" || exit 1
-log "model ready"
+. scripts/device_lib.sh
+model_ready smollm2-135m
 
 # 1. answers ------------------------------------------------------------------------------
 for i in $(seq 0 $((SHARDS - 1))); do
