@@ -364,6 +364,32 @@ def paired_v2(doc: dict) -> list[str]:
     return out
 
 
+def needle_example(doc: dict) -> list[str]:
+    """Each checkpoint's greedy answer to examples/needle.txt per budget (needle_example.py)."""
+    rows = doc.get("checkpoints", {})
+    budgets = _by_int(b for r in rows.values() for b in r["answers"])
+
+    def clip(text: str) -> str:  # the answers share their start: show their ends
+        text = text.strip().replace("|", "/").replace("\n", " ")
+        return text if len(text) <= 30 else "..." + text[-30:]
+
+    out = [
+        f"**`{doc.get('prompt')}`** ({doc.get('prompt_tokens')} tokens; the number is "
+        f'{doc.get("answer")}; full cache: "{clip(doc.get("full_cache_answer", ""))}"; '
+        f"{doc.get('model')}; {machine(doc)}; `{doc['command']}`)",
+        "",
+        "| checkpoint | " + " | ".join(f"@{b}" for b in budgets) + " |",
+        "|---|" + "---|" * len(budgets),
+    ]
+    for label, r in rows.items():
+        cells = [
+            ("kept: " if r["kept_the_number"].get(b) else "lost: ") + clip(r["answers"].get(b, ""))
+            for b in budgets
+        ]
+        out.append(f"| {label} (`{r['checkpoint']}`) | " + " | ".join(cells) + " |")
+    return out
+
+
 # region name in README.md -> the results files (without .json) it renders, each with its
 # renderer; a tuple of files goes to one renderer (one document or None each), which says itself
 # which of them are absent unless all are
@@ -376,6 +402,7 @@ REGIONS: dict[str, list[tuple[str | tuple[str, ...], Callable[..., list[str]]]]]
     "quality_v2_gpu": [
         ("quality_v2_gpu", quality_v2_one),
         ("paired_v3_gpu", paired_v2),
+        ("needle_example", needle_example),
     ],
     "quality": [("quality_test24", quality)],
     "overhead": [("overhead", overhead)],
