@@ -36,6 +36,9 @@ def main() -> None:
     ap.add_argument("--budgets", type=int, nargs="+", default=[32, 64, 128, 256])
     ap.add_argument("--task-budgets", type=int, nargs="+", default=[64, 128])
     ap.add_argument("--limit", type=int, default=0)
+    ap.add_argument(
+        "--policies", nargs="+", default=POLICIES, help="default: every policy (oracle always)"
+    )
     ap.add_argument("--name", default="quality")
     ap.add_argument(
         "--replot", action="store_true", help="only redraw the PNG from results/NAME.json"
@@ -60,7 +63,7 @@ def main() -> None:
     task = defaultdict(lambda: defaultdict(list))  # policy -> budget -> [score]
     kinds = defaultdict(lambda: defaultdict(list))  # f"{policy}@{b}" -> kind -> [score]
     score_s = defaultdict(list)
-    names = ["oracle"] + POLICIES
+    names = ["oracle"] + [p for p in a.policies if p != "oracle"]
     t_start = time.time()
     for i, row in enumerate(rows):
         ids = torch.tensor([row["input_ids"]])
@@ -95,7 +98,8 @@ def main() -> None:
         print(
             f"[{i + 1}/{len(rows)}] {row['id']} N={n} full={full_score:.2f} "
             f"la@128={rec['lookaheadkv'][128][-1] if 128 in a.budgets else 0:.2f} "
-            f"snap@128={rec['snapkv'][128][-1] if 128 in a.budgets else 0:.2f} {time.time() - t_start:.0f}s",
+            f"snap@128={rec['snapkv'][128][-1] if 128 in a.budgets and rec['snapkv'][128] else 0:.2f} "
+            f"{time.time() - t_start:.0f}s",
             flush=True,
         )
 
