@@ -112,6 +112,12 @@ def machine() -> str:
     )
 
 
+def model_label(path: str) -> str:
+    """The served model's path with the home folder as ``~`` (no machine path in results)."""
+    home = str(Path.home())
+    return "~" + path[len(home) :] if path.startswith(home + os.sep) else path
+
+
 def entry(a, info, policy: str, budget: int | None, rows: list[dict], argv) -> dict:
     done = [r for r in rows if r is not None]
     return {
@@ -120,7 +126,7 @@ def entry(a, info, policy: str, budget: int | None, rows: list[dict], argv) -> d
         "machine": machine(),
         "jobs": a.jobs,
         "load_average_1min_at_write": round(os.getloadavg()[0], 2),
-        "model": info.model_path,
+        "model": model_label(info.model_path),
         "eviction": policy,
         "budget": budget,
         "max_turns": a.max_turns,
@@ -211,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
                 "command": "python -m lkv_app.bench_agent "
                 + " ".join(argv if argv is not None else sys.argv[1:]),
                 "machine": machine(),
-                "model": info.model_path,
+                "model": model_label(info.model_path),
                 "configs": list(configs),
                 "results": timing_study(llm, configs, store, tasks, jobs_list),
             }

@@ -52,3 +52,12 @@ def test_timing_study_runs_the_tasks_at_each_jobs_value(fake, tmp_path):
     assert len(fake.requests) - sent == sum(r["model_calls"] for r in study["results"].values())
     bench_agent.main(base)  # a later suite run keeps the study
     assert bench_agent.TIMING in json.loads(out.read_text())
+
+
+def test_model_path_is_written_without_the_home_folder():
+    from pathlib import Path
+
+    from lkv_app.bench_agent import model_label
+
+    assert model_label(str(Path.home() / ".cache" / "m")) == "~/.cache/m"
+    assert model_label("/models/m") == "/models/m"
