@@ -63,8 +63,8 @@ RECORDER = Recorder()
 def record_attention(
     module, query, key, value, attention_mask, scaling=None, dropout=0.0, **kwargs
 ):
-    """SDPA over a (possibly pruned) cache; no padding, so a batch of several rows only where
-    every row holds as many entries (``hf.batch_decode``) and nothing is recorded.
+    """SDPA over a (possibly pruned) cache. A batch of several rows only when nothing is
+    recorded (``hf.batch_decode``); rows padded to one length pass ``lkv_key_mask``.
 
     New queries sit at the end of the physical key sequence: query ``i`` of ``Tq`` sees keys
     ``0 .. Tk - Tq + i``; this holds for a pruned cache too, whose logical positions only
