@@ -97,10 +97,10 @@ def evaluate_example(
         if name == "full":
             continue
         obs = None
-        all_rows = (
+        reads_all_rows = (
             name != "oracle" and policy_from_spec(name).query_source is QuerySource.PROMPT_ALL
         )
-        if allrows is None and all_rows:
+        if allrows is None and reads_all_rows:
             _, _, allrows = prefill(model, ids, make_policy("h2o"))  # (a prefill: not timed)
         for b in budgets:
             want_recall = name in recall_policies and b in recall_budgets
