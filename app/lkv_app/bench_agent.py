@@ -26,11 +26,15 @@ from pathlib import Path
 
 from .agent import AgentSettings, collect
 from .agent.steps import NOT_FOUND
-from .agent_tasks import TASKS, Task
+from .agent_tasks import HELDOUT_TASKS, TASKS, Task
 from .chat_model import ChatLookaheadKV
 from .examples import example_documents
 from .server import server_info
 from .store import DocumentStore
+
+SUITES = {"main": TASKS, "heldout": HELDOUT_TASKS}
+"""``main``: the suite the agent was built against; ``heldout``: tasks written apart from it
+(entries ``MODEL/CONFIG/heldout``)."""
 
 TIMING = "timing_jobs"
 """The key of ``timing_study``'s entry (kept by reruns)."""
@@ -178,6 +182,7 @@ def main(argv: list[str] | None = None) -> None:
         help="comma-separated POLICY[@BUDGET], sent per request",
     )
     ap.add_argument("--max-turns", type=int, default=4)
+    ap.add_argument("--suite", choices=sorted(SUITES), default="main")
     ap.add_argument("--limit", type=int, default=0, help="run only the first N tasks")
     ap.add_argument("--jobs", type=int, default=1, help="tasks run at a time (the server batches)")
     ap.add_argument("--fresh", action="store_true", help="run recorded tasks again")
@@ -189,13 +194,15 @@ def main(argv: list[str] | None = None) -> None:
     )
     a = ap.parse_args(argv)
     info = server_info(a.server)
-    tasks = TASKS[: a.limit] if a.limit else TASKS
+    suite = SUITES[a.suite]
+    tasks = suite[: a.limit] if a.limit else suite
     out = Path(a.out)
     data = json.loads(out.read_text()) if out.is_file() else {}
     data = {
         k: v for k, v in data.items() if isinstance(v, dict) and ("summary" in v or k == TIMING)
     }
     model = Path(info.model_path or "unknown").name
+    suffix = "" if a.suite == "main" else "/" + a.suite
     llm = ChatLookaheadKV(base_url=info.url + "/v1", temperature=0, max_retries=0, timeout=1800)
     configs = {}
     for key in a.configs.split(","):
@@ -204,7 +211,7 @@ def main(argv: list[str] | None = None) -> None:
             max_turns=a.max_turns, eviction=policy, eviction_budget=int(b) if b else None
         )
     rows = {
-        key: recorded(None if a.fresh else data.get(f"{model}/{key}"), tasks, a.max_turns)
+        key: recorded(None if a.fresh else data.get(f"{model}/{key}{suffix}"), tasks, a.max_turns)
         for key in configs
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -235,13 +242,13 @@ def main(argv: list[str] | None = None) -> None:
                 key, i = futures[fut]
                 rows[key][i] = fut.result()
                 s = configs[key]
-                data[f"{model}/{key}"] = entry(
+                data[f"{model}/{key}{suffix}"] = entry(
                     a, info, s.eviction, s.eviction_budget, rows[key], argv
                 )
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_text(json.dumps(data, indent=2) + "\n")
     for key in configs:
-        print(key, json.dumps(data[f"{model}/{key}"]["summary"]))
+        print(key + suffix, json.dumps(data[f"{model}/{key}{suffix}"]["summary"]))
     print(f"-> {out}")
 
 

@@ -11,17 +11,22 @@ from langchain_core.messages import AIMessage
 
 from lkv_app.agent import AgentSettings, collect, make_tools
 from lkv_app.agent.steps import (
+    ANSWERED,
     NOT_FOUND,
+    UNANSWERED,
     answer_kind,
     answer_pattern,
+    best_sentences,
+    candidates,
     first_query,
     ground,
     passages,
     query_pattern,
+    spans,
     step_schema,
     to_message,
 )
-from lkv_app.agent.text import sentences
+from lkv_app.agent.text import coverage, sentences
 from lkv_app.agent.tools import focus
 
 
@@ -168,7 +173,8 @@ def test_answers_are_copied_from_the_best_sentences():
         ("soup.md", "The soup has paprika."),
     ]
     who = answer_pattern(found, "Who is the harbour master?")
-    assert re.fullmatch(who, "Ilse Marchetti") and re.fullmatch(who, "unknown")
+    assert re.fullmatch(who, "Ilse Marchetti")
+    assert not re.fullmatch(who, "unknown")  # the best sentence covers the whole question
     assert not re.fullmatch(who, "2019")  # a name is asked for
     assert not re.fullmatch(who, "harbour master")  # the question's own words
     assert not re.fullmatch(who, "Ilse invented")  # words the results do not hold
@@ -178,13 +184,62 @@ def test_answers_are_copied_from_the_best_sentences():
     assert answer_pattern([("soup.md", "The soup has paprika.")], "How many bowls of soup?") == (
         "^unknown$"
     )
-    assert [answer_kind(q) for q in ("Who chairs it?", "How much does it cost?", "Which one?")] == [
-        "name",
-        "number",
-        "any",
-    ]
+    asked = ("Who chairs it?", "How much does it cost?", "Which one?", "On what date is it?")
+    assert [answer_kind(q) for q in asked] == ["name", "amount", "any", "date"]
+    # the first question word decides: a "whose" later on is a relative clause
+    assert answer_kind("What is the soup of the port whose master is Ilse?") == "any"
     reply = AIMessage(json.dumps({"answer": "unknown"}))
     assert to_message(reply, found, "Who is the harbour master?").text == NOT_FOUND
+
+
+def test_a_two_hop_answer_comes_from_the_sentence_covering_the_rest():
+    found = [
+        (
+            "port.md",
+            "The harbour master is Ilse Marchetti. Ilse became harbour master of the port in "
+            "2019. The port has a canteen.",
+        ),
+        ("soup.md", "The secret ingredient: a teaspoon of smoked paprika."),
+    ]
+    q = "What is the secret ingredient of the soup at the port whose harbour master is Ilse?"
+    # the bridge first (most of the question), then what it leaves uncovered (not the second
+    # sentence about the harbour master, which scores higher on its own)
+    bridge, rest = best_sentences(found, q)
+    assert "harbour master" in bridge
+    assert rest == "The secret ingredient: a teaspoon of smoked paprika."
+    assert "teaspoon of smoked paprika" in candidates(best_sentences(found, q), q)
+    assert ground("teaspoon of smoked paprika", found, q) == "soup.md"
+
+
+def test_candidate_spans_are_of_the_kind_asked():
+    sent = "Present: Maria Haugen (chair), Peter Vos, and the librarian Karl Berg, in November."
+    names = candidates([sent], "Who chairs the board?")
+    assert names[0] == "Maria Haugen"  # next to "chair"
+    assert set(names) == {"Maria Haugen", "Peter Vos", "Karl Berg"}  # no "Present", "November"
+    price = "The price of one Marten R3 is 48,000 euros, set in 2026."
+    # "price" meets "cost"; an amount is no year
+    assert candidates([price], "How much does one Marten R3 cost?") == ["48,000 euros"]
+    talk = "Dr. Tomas Okafor will give a talk on 12 February 2026."
+    assert candidates([talk], "On what date will Okafor give a talk?") == ["12 February 2026"]
+    assert spans("Sunvale 7 gave the highest yield.", "Which variety gave the highest yield?")[0][
+        :2
+    ] == ("name", "Sunvale 7")
+
+
+def test_unknown_is_offered_by_how_much_of_the_question_the_results_cover():
+    found = [("robot.md", "The Marten R3 robot was built by Corvid Robotics, a company in Tampere.")]
+    pool = [text for _, text in found]
+    # "mayor" is nowhere in the results: it weighs most, and only "unknown" is left
+    assert coverage("Who is the mayor of Tampere?", pool, pool) < UNANSWERED
+    assert answer_pattern(found, "Who is the mayor of Tampere?") == "^unknown$"
+    assert ground("Corvid Robotics", found, "Who is the mayor of Tampere?") is None
+    # all of it covered: an answer, not "unknown"
+    built = answer_pattern(found, "Which company built the Marten R3 robot?")
+    assert coverage("Which company built the Marten R3 robot?", pool, pool) >= ANSWERED
+    assert re.fullmatch(built, "Corvid Robotics") and not re.fullmatch(built, "unknown")
+    # in between: the model may say either
+    part = answer_pattern(found, "Which company built the Marten R3 robot in 1990?")
+    assert re.fullmatch(part, "Corvid Robotics") and re.fullmatch(part, "unknown")
 
 
 def test_search_keeps_the_sentences_about_the_query():

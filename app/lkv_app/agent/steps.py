@@ -24,13 +24,26 @@ import uuid
 
 from langchain_core.messages import AIMessage
 
-from .text import STOPWORDS, overlap_scores, sentences, terms, words
+from .text import (
+    MONTHS,
+    STOPWORDS,
+    WEEKDAYS,
+    coverage,
+    overlap_scores,
+    sentences,
+    stem,
+    terms,
+    words,
+)
 
 QUERY_CHARS = 40
 FIRST_QUERY_WORDS = 8
 ANSWER_CHARS = 64
 ANSWER_WORDS = 6
 ANSWER_SENTENCES = 2
+ANSWER_SPANS = 4
+ANSWERED = 0.8
+UNANSWERED = 0.5
 UNKNOWN = "unknown"
 SUPPORT = 0.6
 RELEVANT_TERMS = 2
@@ -59,11 +72,15 @@ def first_query(question: str) -> str | None:
 
 def names_in(found: list[tuple[str, str]]) -> list[str]:
     """Names in the results (capitalised words somewhere inside a sentence, not only at its
-    start): what a second hop searches for."""
+    start; no month or weekday): what a second hop searches for."""
     out: list[str] = []
     for _, text in found:
         for sent in sentences(text):
-            out += [w for w in content_words(sent)[1:] if w[0].isupper()]
+            out += [
+                w
+                for w in content_words(sent)[1:]
+                if w[0].isupper() and w.lower() not in MONTHS | WEEKDAYS
+            ]
     return list(dict.fromkeys(out))
 
 
@@ -136,18 +153,24 @@ def ground(
     answer must say more than the question's words, and the sentence must hold its numbers, a
     ``SUPPORT`` share of its words and ``RELEVANT_TERMS`` words of the question or of the
     queries made (besides the answer's own: a sentence that only names the same place or
-    company is not about what was asked)."""
+    company is not about what was asked), or be one of the ``best_sentences`` an answer is
+    offered from (``answer_pattern``: they cover at least ``UNANSWERED`` of the question)."""
     ans = [w.replace(",", "") for w in words(answer)]
     if not ans or terms(answer) <= terms(question):
         return None
     about = (terms(question) | {t for q in queries for t in terms(q)}) - terms(answer)
+    best = best_sentences(found, question, queries)
+    pool = [sent for _, text in found for sent in sentences(text)]
+    offered = set(best) if coverage(question, best, pool) >= UNANSWERED else set()
     best, best_share = None, 0.0
     for doc, text in found:
         for sent in sentences(text):
             have = {w.replace(",", "") for w in words(sent)}
             numbers_ok = all(w in have for w in ans if w[0].isdigit())
             share = sum(w in have for w in ans) / len(ans)
-            relevant = len(about & terms(sent)) >= min(RELEVANT_TERMS, len(about))
+            relevant = sent in offered or len(about & terms(sent)) >= min(
+                RELEVANT_TERMS, len(about)
+            )
             if numbers_ok and relevant and share >= SUPPORT and share > best_share:
                 best, best_share = doc, share
     return best
@@ -156,52 +179,162 @@ def ground(
 def best_sentences(
     found: list[tuple[str, str]], question: str, queries: tuple[str, ...] = ()
 ) -> list[str]:
-    """The ``ANSWER_SENTENCES`` sentences of the results sharing most (rare) terms with the
-    question (a word only of the queries made counts half; ``overlap_scores``; ties: the
-    earlier result)."""
+    """``ANSWER_SENTENCES`` sentences of the results, picked greedily: each next one shares most
+    (rare) terms with what the sentences picked so far do not cover (a word of the question
+    weighs 2, a word only of the queries made 1; ``overlap_scores``; ties: the earlier result).
+    A two-hop question's first pick is often the bridge ("the harbour master is Ilse
+    Marchetti"); the second then covers the rest of the question ("the secret ingredient")."""
     weights = {t: 1.0 for q in queries for t in terms(q)} | {t: 2.0 for t in terms(question)}
-    sents = [sent for _, text in found for sent in sentences(text)]
-    scores = overlap_scores(sents, weights)
-    ranked = sorted(range(len(sents)), key=lambda i: (-scores[i], i))
-    return [sents[i] for i in ranked[:ANSWER_SENTENCES]]
+    sents = list(dict.fromkeys(sent for _, text in found for sent in sentences(text)))
+    picked: list[int] = []
+    covered: set[str] = set()
+    for _ in range(min(ANSWER_SENTENCES, len(sents))):
+        scores = overlap_scores(sents, {t: w for t, w in weights.items() if t not in covered})
+        if not any(scores[i] for i in range(len(sents)) if i not in picked):
+            scores = overlap_scores(sents, weights)  # nothing new to cover: the best left
+        left = [i for i in range(len(sents)) if i not in picked]
+        i = min(left, key=lambda i: (-scores[i], i))
+        if not scores[i]:
+            break
+        picked.append(i)
+        covered |= terms(sents[i])
+    return [sents[i] for i in picked]
 
 
 def answer_kind(question: str) -> str:
-    """What the question asks for, by its question words: "name" (who: capitalised words),
-    "number" (how much/many, when, what date/year: a number first), else "any"."""
+    """What the question asks for, by its first question word ("the soup whose harbour master
+    is ..." later on does not make a what-question a who-question): "name" (who), "amount" (how
+    much/many: a number, not a year), "date" (when, what date/year/time: a number), else "any"."""
     q = question.lower()
-    if re.search(r"\bwho(m|se)?\b", q):
+    first = re.search(r"\b(who|whom|whose|what|which|when|where|how|why)\b", q)
+    q = q[first.start() :] if first else q
+    if re.match(r"who", q):
         return "name"
-    if re.search(r"\bhow (much|many)\b|\bwhen\b|\bwhat (date|year|time)\b", q):
-        return "number"
+    if re.match(r"how (much|many)\b", q):
+        return "amount"
+    if re.match(r"when\b|what (date|year|time)\b", q):
+        return "date"
     return "any"
+
+
+TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?:[.,][0-9]+)*")
+YEAR = re.compile(r"(1[89]|20)[0-9][0-9]")
+
+
+def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
+    """The candidate answers of one sentence, as (kind, text, distance): names (runs of
+    capitalised words, not a sentence's first word alone, nor months or weekdays; a number
+    may end one: "Sunvale 7"), numbers (with a month and year, "12 February 2026", or a
+    unit, "48,000 euros") and phrases (up to ``ANSWER_WORDS`` words right after the
+    question's words, up to a punctuation mark or another question word: "the secret
+    ingredient: a teaspoon of smoked paprika"); none made only of the question's words.
+    distance: tokens to the nearest question word in the sentence (the answer sits next to
+    what was asked); a phrase's is 0."""
+    toks = list(TOKEN.finditer(sentence))
+    asked = terms(question)
+    near = [i for i, t in enumerate(toks) if stem(t.group()) in asked]
+
+    def joined(i: int) -> bool:  # token i follows token i-1 after one space
+        return i > 0 and sentence[toks[i - 1].end() : toks[i].start()] == " "
+
+    def named(i: int) -> bool:
+        w = toks[i].group()
+        return w[0].isupper() and w.lower() not in MONTHS | WEEKDAYS | STOPWORDS
+
+    out, i = [], 0
+    while i < len(toks):
+        j, kind = i, ""
+        if named(i):
+            while j + 1 < len(toks) and joined(j + 1) and named(j + 1):
+                j += 1
+            if j + 1 < len(toks) and joined(j + 1) and toks[j + 1].group()[0].isdigit():
+                j += 1
+            kind = "name" if (i > 0 or j > i) else ""
+        elif toks[i].group()[0].isdigit():
+            kind = "number"
+            if j + 1 < len(toks) and joined(j + 1):
+                nxt = toks[j + 1].group()
+                if nxt.lower() in MONTHS:
+                    j += 1
+                    if j + 1 < len(toks) and joined(j + 1) and YEAR.fullmatch(toks[j + 1].group()):
+                        j += 1
+                elif nxt.islower() and nxt not in STOPWORDS:
+                    j += 1
+        text = sentence[toks[i].start() : toks[j].end()]
+        if kind and not terms(text) <= asked:
+            dist = min((min(abs(k - i), abs(k - j)) for k in near), default=len(toks))
+            out.append((kind, text, dist))
+        i = j + 1
+    for k in near:  # what follows the question's words: "the secret ingredient: [paprika]"
+        if k + 1 in near or k + 1 >= len(toks):
+            continue
+        if sentence[toks[k].end() : toks[k + 1].start()] not in (" ", ": "):
+            continue
+        a = k + 1
+        while a < len(toks) and toks[a].group().lower() in STOPWORDS and joined(a + 1):
+            a += 1
+        if a in near:  # "the sky of Mars is ...": what follows "Mars" is the phrase
+            continue
+        b = a
+        while b + 1 < len(toks) and b + 1 - a < ANSWER_WORDS and joined(b + 1):
+            if b + 1 in near:
+                break
+            b += 1
+        while b > a and toks[b].group().lower() in STOPWORDS:
+            b -= 1
+        text = sentence[toks[a].start() : toks[b].end()] if a < len(toks) else ""
+        if text and not terms(text) <= asked:
+            out.append(("phrase", text, 0))
+    return out
+
+
+def candidates(sents: list[str], question: str) -> list[str]:
+    """Up to ``ANSWER_SPANS`` spans of ``sents`` of the kind the question asks for
+    (``answer_kind``; an amount is no bare year), nearest a question word first (ties: the
+    earlier sentence and position)."""
+    kind = answer_kind(question)
+    found = []
+    for rank, sent in enumerate(sents):
+        for pos, (k, text, dist) in enumerate(spans(sent, question)):
+            if kind == "name" and k != "name":
+                continue
+            if kind != "any" and k == "phrase":
+                continue
+            if kind in ("amount", "date") and k != "number":
+                continue
+            if kind == "amount" and YEAR.fullmatch(text.split()[0]):
+                continue
+            found.append((dist, rank, pos, text))
+    return list(dict.fromkeys(t for *_, t in sorted(found)))[:ANSWER_SPANS]
 
 
 def answer_pattern(
     found: list[tuple[str, str]], question: str, queries: tuple[str, ...] = ()
 ) -> str | None:
-    """A regex for an answer copied from the results: ``UNKNOWN`` (the documents do not say),
-    or 1..``ANSWER_WORDS`` content words of the ``ANSWER_SENTENCES`` result sentences most
-    about the question and the queries made, except the question's own words; of the kind the
-    question asks for (``answer_kind``: a name is capitalised words, a number answer starts
-    with a number; when the best sentences hold none, the answer can only be ``UNKNOWN``). A small model
-    left free restates the question or invents; here it can only pick what the documents say."""
-    asked = terms(question)
-    vocab = [
-        w
-        for w in content_words(" ".join(best_sentences(found, question, queries)))
-        if not terms(w) <= asked
-    ]
-    kind = answer_kind(question)
-    lead = [w for w in vocab if (w[0].isupper() if kind == "name" else w[0].isdigit())]
-    if kind == "any":
-        lead = vocab
-    if not vocab or not lead:  # no word of the kind asked for: the documents do not say
+    """A regex for an answer copied from the results. The ``ANSWER_SENTENCES`` best result
+    sentences (``best_sentences``) give the candidates (``candidates``: names, numbers, of the
+    kind asked for); a question asking "what"/"which" may also take 1..``ANSWER_WORDS``
+    content words of those sentences (not the question's own). ``UNKNOWN`` (the documents do
+    not say) is offered when the sentences cover part of the question (``coverage`` between
+    ``UNANSWERED`` and ``ANSWERED``), is the only answer when they cover less or hold no
+    candidate, and is left out when they cover it all: a small model otherwise says "unknown"
+    next to the answer, or names whatever it read when the results never mention what is asked."""
+    sents = best_sentences(found, question, queries)
+    pool = [sent for _, text in found for sent in sentences(text)]
+    cands = candidates(sents, question)
+    free = []
+    if answer_kind(question) == "any":
+        free = [w for w in content_words(" ".join(sents)) if not terms(w) <= terms(question)]
+    cov = coverage(question, sents, pool)
+    if cov < UNANSWERED or not (cands or free):
         return f"^{UNKNOWN}$"
-    w, first = ("(" + "|".join(rx(v) for v in ws) + ")" for ws in (vocab, lead))
-    if kind == "name":  # a name is names only: "Ilse Marchetti", not "Ilse Marchetti led"
-        w = first
-    return f"^({UNKNOWN}|{first}( {w}){{0,{ANSWER_WORDS - 1}}})$"
+    options = [rx(c) for c in cands]
+    if free:
+        w = "(" + "|".join(rx(v) for v in free) + ")"
+        options.append(f"{w}( {w}){{0,{ANSWER_WORDS - 1}}}")
+    if cov < ANSWERED:
+        options.insert(0, UNKNOWN)
+    return "^(" + "|".join(options) + ")$"
 
 
 def answer_schema(

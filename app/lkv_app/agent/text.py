@@ -7,8 +7,13 @@ import re
 
 STOPWORDS = frozenset(
     "a an and are as at be by for from has have in is it its of on or that the this to was were "
-    "which who with what when where how many much does did do one".split()
+    "which who with what when where how many much does did do one whose whom will would can "
+    "could should there their".split()
 )
+MONTHS = frozenset(
+    "january february march april may june july august september october november december".split()
+)
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 SENTENCE_END = re.compile(
     r"(?<=[.!?;])(?<!\b[A-Z]\.)(?<!\b[A-Z][a-z]\.)(?<!^[0-9]\.)(?<!^[0-9][0-9]\.)\s+(?=[A-Z0-9])"
 )
@@ -19,13 +24,24 @@ def words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+(?:[.,][0-9]+)*", text.lower()) if w not in STOPWORDS]
 
 
-def stem(word: str) -> str:
-    """A crude stem, so "robots" meets "robot", "tested" "tests" and "named" "name"."""
-    w = word.lower()
+def _stem(w: str) -> str:
     for end in ("ing", "ed", "es", "s", "e"):
         if len(w) > len(end) + 2 and w.endswith(end):
             return w[: -len(end)]
     return w
+
+
+RELATED = {_stem(w): _stem(c) for w, c in (("price", "cost"), ("color", "colour"))}
+"""Words a question and a document use for the same thing ("How much does it cost?" / "The
+price is ..."), each mapped to one stem. Deliberately short: a word added here changes every
+search and answer."""
+
+
+def stem(word: str) -> str:
+    """A crude stem, so "robots" meets "robot", "tested" "tests" and "named" "name"; the words
+    of ``RELATED`` meet their partner ("price" is "cost")."""
+    s = _stem(word.lower())
+    return RELATED.get(s, s)
 
 
 def terms(text: str) -> set[str]:
@@ -48,6 +64,26 @@ def sentences(text: str) -> list[str]:
         else:
             para.append(line.strip())
     return [" ".join(u.split()) for u in units if u.strip()]
+
+
+def idf_weights(sents: list[str], wanted: set[str]) -> dict[str, float]:
+    """Each wanted term's rarity among ``sents`` (``log(1 + n / df)``); a term no sentence holds
+    counts as held by half a sentence: missing it weighs most."""
+    held = [terms(s) for s in sents]
+    n = max(len(sents), 1)
+    return {t: math.log(1 + n / (sum(t in h for h in held) or 0.5)) for t in wanted}
+
+
+def coverage(question: str, chosen: list[str], pool: list[str]) -> float:
+    """The share of the question's terms, each weighted by its rarity in ``pool`` (the results
+    so far), that the ``chosen`` sentences hold: low when the results never mention what is
+    asked ("mayor", "colour"), whatever else they share with the question."""
+    asked = terms(question)
+    if not asked:
+        return 0.0
+    w = idf_weights(pool, asked)
+    have = set().union(*(terms(s) for s in chosen)) if chosen else set()
+    return sum(w[t] for t in asked & have) / sum(w.values())
 
 
 def overlap_scores(sents: list[str], weights: dict[str, float]) -> list[float]:
