@@ -31,6 +31,20 @@ def test_a_rerun_skips_recorded_tasks(fake, tmp_path):
     assert len(fake.requests) > sent
 
 
+def test_the_heldout_suite_is_recorded_apart(fake, tmp_path):
+    from lkv_app.agent_tasks import HELDOUT_TASKS, TASKS
+
+    fake.script = agent_script
+    out = tmp_path / "agent.json"
+    argv = ["--server", fake.url, "--out", str(out), "--configs", "none", "--limit", "1"]
+    bench_agent.main(argv)
+    bench_agent.main([*argv, "--suite", "heldout"])
+    data = json.loads(out.read_text())
+    assert data["fake-model/none"]["runs"][0]["question"] == TASKS[0].question
+    assert data["fake-model/none/heldout"]["runs"][0]["question"] == HELDOUT_TASKS[0].question
+    assert not {t.question for t in TASKS} & {t.question for t in HELDOUT_TASKS}
+
+
 def test_timing_study_runs_the_tasks_at_each_jobs_value(fake, tmp_path):
     fake.script = agent_script
     out = tmp_path / "agent.json"
