@@ -178,6 +178,7 @@ def test_answers_are_copied_from_the_best_sentences():
     assert not re.fullmatch(who, "2019")  # a name is asked for
     assert not re.fullmatch(who, "harbour master")  # the question's own words
     assert not re.fullmatch(who, "Ilse invented")  # words the results do not hold
+    assert not re.fullmatch(who, "Ilse Ilse Ilse")  # a candidate whole, not words strung together
     when = answer_pattern(found, "When did the port open?")
     assert re.fullmatch(when, "1901") and not re.fullmatch(when, "Ilse Marchetti")
     # a number is asked for and the best sentences hold none: only "unknown" is left
@@ -188,6 +189,7 @@ def test_answers_are_copied_from_the_best_sentences():
     assert [answer_kind(q) for q in asked] == ["name", "amount", "any", "date"]
     # the first question word decides: a "whose" later on is a relative clause
     assert answer_kind("What is the soup of the port whose master is Ilse?") == "any"
+    assert answer_kind("What does one robot of the type the port buys cost?") == "amount"
     reply = AIMessage(json.dumps({"answer": "unknown"}))
     assert to_message(reply, found, "Who is the harbour master?").text == NOT_FOUND
 
@@ -211,6 +213,18 @@ def test_a_two_hop_answer_comes_from_the_sentence_covering_the_rest():
     assert ground("teaspoon of smoked paprika", found, q) == "soup.md"
 
 
+def test_the_answer_sentence_of_a_two_hop_holds_an_answer_of_the_kind_asked():
+    found = [
+        ("port.md", "The port plans to buy two of these robots in 2026."),
+        ("port.md", "Field tests took place at the Port of Kestrel Bay."),
+        ("robot.md", "The price of one Marten R3 is 48,000 euros."),
+    ]
+    q = "What does one robot of the type the Port of Kestrel Bay plans to buy cost?"
+    # "Field tests ... Kestrel Bay" covers more of the rest, but holds no price
+    assert best_sentences(found, q)[1] == "The price of one Marten R3 is 48,000 euros."
+    assert re.fullmatch(answer_pattern(found, q), "48,000 euros")
+
+
 def test_candidate_spans_are_of_the_kind_asked():
     sent = "Present: Maria Haugen (chair), Peter Vos, and the librarian Karl Berg, in November."
     names = candidates([sent], "Who chairs the board?")
@@ -227,7 +241,9 @@ def test_candidate_spans_are_of_the_kind_asked():
 
 
 def test_unknown_is_offered_by_how_much_of_the_question_the_results_cover():
-    found = [("robot.md", "The Marten R3 robot was built by Corvid Robotics, a company in Tampere.")]
+    found = [
+        ("robot.md", "The Marten R3 robot was built by Corvid Robotics, a company in Tampere.")
+    ]
     pool = [text for _, text in found]
     # "mayor" is nowhere in the results: it weighs most, and only "unknown" is left
     assert coverage("Who is the mayor of Tampere?", pool, pool) < UNANSWERED

@@ -41,7 +41,7 @@ FIRST_QUERY_WORDS = 8
 ANSWER_CHARS = 64
 ANSWER_WORDS = 6
 ANSWER_SENTENCES = 2
-ANSWER_SPANS = 4
+ANSWER_SPANS = 3
 ANSWERED = 0.8
 UNANSWERED = 0.5
 UNKNOWN = "unknown"
@@ -179,20 +179,26 @@ def ground(
 def best_sentences(
     found: list[tuple[str, str]], question: str, queries: tuple[str, ...] = ()
 ) -> list[str]:
-    """``ANSWER_SENTENCES`` sentences of the results, picked greedily: each next one shares most
-    (rare) terms with what the sentences picked so far do not cover (a word of the question
-    weighs 2, a word only of the queries made 1; ``overlap_scores``; ties: the earlier result).
-    A two-hop question's first pick is often the bridge ("the harbour master is Ilse
-    Marchetti"); the second then covers the rest of the question ("the secret ingredient")."""
-    weights = {t: 1.0 for q in queries for t in terms(q)} | {t: 2.0 for t in terms(question)}
+    """The result sentence most about the question, and, while the sentences picked cover less
+    than ``ANSWERED`` of it (``coverage``), the one that covers most of the rest, up to
+    ``ANSWER_SENTENCES`` (a word of the question weighs 2, a word only of the queries made
+    0.5; ``overlap_scores``; ties: the earlier result). A two-hop question's first pick is
+    often the bridge ("the harbour master is Ilse Marchetti"), the second what the question
+    asks of it ("the secret ingredient"), so it must hold a candidate answer of the kind asked
+    (``candidates``: a price, not a place) where any sentence does; a lookup's first pick
+    usually answers alone, and a second sentence would only offer the model wrong
+    candidates."""
+    weights = {t: 0.5 for q in queries for t in terms(q)} | {t: 2.0 for t in terms(question)}
     sents = list(dict.fromkeys(sent for _, text in found for sent in sentences(text)))
     picked: list[int] = []
     covered: set[str] = set()
-    for _ in range(min(ANSWER_SENTENCES, len(sents))):
+    while len(picked) < min(ANSWER_SENTENCES, len(sents)):
+        if picked and coverage(question, [sents[i] for i in picked], sents) >= ANSWERED:
+            break
         scores = overlap_scores(sents, {t: w for t, w in weights.items() if t not in covered})
-        if not any(scores[i] for i in range(len(sents)) if i not in picked):
-            scores = overlap_scores(sents, weights)  # nothing new to cover: the best left
         left = [i for i in range(len(sents)) if i not in picked]
+        if picked:  # the answer's sentence holds an answer of the kind asked, if any does
+            left = [i for i in left if candidates([sents[i]], question)] or left
         i = min(left, key=lambda i: (-scores[i], i))
         if not scores[i]:
             break
@@ -204,13 +210,13 @@ def best_sentences(
 def answer_kind(question: str) -> str:
     """What the question asks for, by its first question word ("the soup whose harbour master
     is ..." later on does not make a what-question a who-question): "name" (who), "amount" (how
-    much/many: a number, not a year), "date" (when, what date/year/time: a number), else "any"."""
+    much/many, what ... cost: a number, not a year), "date" (when, what date/year/time: a number), else "any"."""
     q = question.lower()
     first = re.search(r"\b(who|whom|whose|what|which|when|where|how|why)\b", q)
     q = q[first.start() :] if first else q
     if re.match(r"who", q):
         return "name"
-    if re.match(r"how (much|many)\b", q):
+    if re.match(r"how (much|many)\b|what\b.*\b(cost|costs|price)\b", q):
         return "amount"
     if re.match(r"when\b|what (date|year|time)\b", q):
         return "date"
@@ -229,7 +235,7 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
     question's words, up to a punctuation mark or another question word: "the secret
     ingredient: a teaspoon of smoked paprika"); none made only of the question's words.
     distance: tokens to the nearest question word in the sentence (the answer sits next to
-    what was asked); a phrase's is 0."""
+    what was asked); a phrase's is 0 after two or more question words, else 1."""
     toks = list(TOKEN.finditer(sentence))
     asked = terms(question)
     near = [i for i, t in enumerate(toks) if stem(t.group()) in asked]
@@ -283,15 +289,18 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
         while b > a and toks[b].group().lower() in STOPWORDS:
             b -= 1
         text = sentence[toks[a].start() : toks[b].end()] if a < len(toks) else ""
+        run = 1
+        while k - run in near:
+            run += 1
         if text and not terms(text) <= asked:
-            out.append(("phrase", text, 0))
+            out.append(("phrase", text, 0 if run > 1 else 1))
     return out
 
 
 def candidates(sents: list[str], question: str) -> list[str]:
     """Up to ``ANSWER_SPANS`` spans of ``sents`` of the kind the question asks for
     (``answer_kind``; an amount is no bare year), nearest a question word first (ties: the
-    earlier sentence and position)."""
+    best sentence, the earlier position); one inside another is left out."""
     kind = answer_kind(question)
     found = []
     for rank, sent in enumerate(sents):
@@ -305,33 +314,29 @@ def candidates(sents: list[str], question: str) -> list[str]:
             if kind == "amount" and YEAR.fullmatch(text.split()[0]):
                 continue
             found.append((dist, rank, pos, text))
-    return list(dict.fromkeys(t for *_, t in sorted(found)))[:ANSWER_SPANS]
+    texts = list(dict.fromkeys(t for *_, t in sorted(found)))
+    # "2019" inside "since 2019" is the same candidate: keep the longer one, in its place
+    return [t for t in texts if not any(t != o and t in o for o in texts)][:ANSWER_SPANS]
 
 
 def answer_pattern(
     found: list[tuple[str, str]], question: str, queries: tuple[str, ...] = ()
 ) -> str | None:
-    """A regex for an answer copied from the results. The ``ANSWER_SENTENCES`` best result
-    sentences (``best_sentences``) give the candidates (``candidates``: names, numbers, of the
-    kind asked for); a question asking "what"/"which" may also take 1..``ANSWER_WORDS``
-    content words of those sentences (not the question's own). ``UNKNOWN`` (the documents do
-    not say) is offered when the sentences cover part of the question (``coverage`` between
-    ``UNANSWERED`` and ``ANSWERED``), is the only answer when they cover less or hold no
-    candidate, and is left out when they cover it all: a small model otherwise says "unknown"
-    next to the answer, or names whatever it read when the results never mention what is asked."""
+    """A regex for an answer copied from the results: one of the ``candidates`` (names,
+    numbers, phrases of the kind asked for) of the best result sentences (``best_sentences``).
+    ``UNKNOWN`` (the documents do not say) is offered when those sentences cover part of the
+    question (``coverage`` between ``UNANSWERED`` and ``ANSWERED``), is the only answer when
+    they cover less or hold no candidate, and is left out when they cover it all. A small
+    model left to write its answer restates the question, strings words together ("12 January
+    16 16 16") or invents; it says "unknown" next to the answer, or names whatever it read when
+    the results never mention what is asked."""
     sents = best_sentences(found, question, queries)
     pool = [sent for _, text in found for sent in sentences(text)]
     cands = candidates(sents, question)
-    free = []
-    if answer_kind(question) == "any":
-        free = [w for w in content_words(" ".join(sents)) if not terms(w) <= terms(question)]
     cov = coverage(question, sents, pool)
-    if cov < UNANSWERED or not (cands or free):
+    if cov < UNANSWERED or not cands:
         return f"^{UNKNOWN}$"
     options = [rx(c) for c in cands]
-    if free:
-        w = "(" + "|".join(rx(v) for v in free) + ")"
-        options.append(f"{w}( {w}){{0,{ANSWER_WORDS - 1}}}")
     if cov < ANSWERED:
         options.insert(0, UNKNOWN)
     return "^(" + "|".join(options) + ")$"

@@ -8,7 +8,7 @@ import re
 STOPWORDS = frozenset(
     "a an and are as at be by for from has have in is it its of on or that the this to was were "
     "which who with what when where how many much does did do one whose whom will would can "
-    "could should there their".split()
+    "could should there their get got gets".split()
 )
 MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
