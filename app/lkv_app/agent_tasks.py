@@ -4,7 +4,8 @@ kind "lookup": one fact in one document; "two_hop": the question names the thing
 from another document, so two tool calls are needed; "absent": the documents do not hold the
 answer and the agent must say so. ``expected``: strings one of which the answer must hold
 (case-insensitive, commas ignored); ``source``: the document the answer must name.
-``TASKS`` is the suite the agent was built against; ``HELDOUT_TASKS`` were written later, apart.
+``TASKS`` is the suite the agent was built against; ``HELDOUT_TASKS`` and ``HELDOUT2_TASKS``
+were written later, apart (see their comments for what each has seen).
 """
 
 from __future__ import annotations
@@ -114,4 +115,44 @@ HELDOUT_TASKS = (
     Task("absent", "At what time does the harbour canteen open?"),
     Task("absent", "How many books does the Lindholm library hold?"),
     Task("absent", "Who is the chief executive of Corvid Robotics?"),
+)
+
+HELDOUT2_TASKS = (
+    # Written in session 6 after the agent's first changes were measured on HELDOUT_TASKS (which
+    # then fell from 7/12 to 5/12 with eviction off) and before the changes that followed: the
+    # fresh check of those later changes.
+    Task(
+        "lookup",
+        "How many tonnes of cargo did the Port of Kestrel Bay handle in 2025?",
+        ("4.2 million",),
+        PORT,
+    ),
+    Task("lookup", "What does the Marten R3 weigh?", ("11.5",), ROBOT),
+    Task("lookup", "Until what time is the library open on weekdays?", ("20:00", "20.00"), LIB),
+    Task("lookup", "How many hours a day did the LED lamps run?", ("16",), GREEN),
+    Task("lookup", "How many minutes does the house soup take to cook?", ("40",), SOUP),
+    Task("lookup", "How much did the dredging of the north channel cost?", ("18.5",), PORT),
+    Task(
+        "two_hop",
+        "In which country is the company that built the robot tested at the port with the "
+        "Heron crane?",
+        ("Finland",),
+        ROBOT,
+    ),
+    Task(
+        "two_hop",
+        "What night temperature was kept in the trial of the researcher who speaks at the "
+        "library in February?",
+        ("17",),
+        GREEN,
+    ),
+    Task(
+        "two_hop",
+        "How much does a bowl of soup cost in the canteen of the port whose pilot code is 7731?",
+        ("4.50",),
+        SOUP,
+    ),
+    Task("absent", "What is the top speed of the Heron crane?"),
+    Task("absent", "Who founded Corvid Robotics?"),
+    Task("absent", "How many visits did the library count in 2024?"),
 )

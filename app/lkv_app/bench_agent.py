@@ -26,15 +26,15 @@ from pathlib import Path
 
 from .agent import AgentSettings, collect
 from .agent.steps import NOT_FOUND
-from .agent_tasks import HELDOUT_TASKS, TASKS, Task
+from .agent_tasks import HELDOUT2_TASKS, HELDOUT_TASKS, TASKS, Task
 from .chat_model import ChatLookaheadKV
 from .examples import example_documents
 from .server import server_info
 from .store import DocumentStore
 
-SUITES = {"main": TASKS, "heldout": HELDOUT_TASKS}
-"""``main``: the suite the agent was built against; ``heldout``: tasks written apart from it
-(entries ``MODEL/CONFIG/heldout``)."""
+SUITES = {"main": TASKS, "heldout": HELDOUT_TASKS, "heldout2": HELDOUT2_TASKS}
+"""``main``: the suite the agent was built against; ``heldout``, ``heldout2``: tasks written
+apart from it (entries ``MODEL/CONFIG/SUITE``)."""
 
 TIMING = "timing_jobs"
 """The key of ``timing_study``'s entry (kept by reruns)."""
