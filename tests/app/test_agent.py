@@ -258,6 +258,15 @@ def test_unknown_is_offered_by_how_much_of_the_question_the_results_cover():
     assert re.fullmatch(part, "Corvid Robotics") and re.fullmatch(part, "unknown")
 
 
+def test_a_question_frame_and_a_verb_form_do_not_count_as_missing():
+    sent = ["The soup recipe was written down by Rosa Almeida. The battery lasts 95 minutes."]
+    # "wrote" meets "written"; "how long" asks an amount and "long" need not be in the text
+    assert coverage("Who wrote down the soup recipe?", sent, sent) == 1.0
+    assert coverage("How long does the battery last?", sent, sent) == 1.0
+    assert answer_kind("How long does the battery last?") == "amount"
+    assert candidates(sentences(sent[0]), "How long does the battery last?") == ["95 minutes"]
+
+
 def test_search_keeps_the_sentences_about_the_query():
     chunk = (
         "The port handled 4.2 million tonnes of cargo. Container traffic grew fastest. "

@@ -210,13 +210,17 @@ def best_sentences(
 def answer_kind(question: str) -> str:
     """What the question asks for, by its first question word ("the soup whose harbour master
     is ..." later on does not make a what-question a who-question): "name" (who), "amount" (how
-    much/many, what ... cost: a number, not a year), "date" (when, what date/year/time: a number), else "any"."""
+    much/many/long/deep..., what ... cost: a number, not a year), "date" (when, what date/year/time: a number), else "any"."""
     q = question.lower()
     first = re.search(r"\b(who|whom|whose|what|which|when|where|how|why)\b", q)
     q = q[first.start() :] if first else q
     if re.match(r"who", q):
         return "name"
-    if re.match(r"how (much|many)\b|what\b.*\b(cost|costs|price)\b", q):
+    if re.match(
+        r"how (much|many|long|deep|far|high|tall|old|big|large|heavy|fast|often|wide)\b", q
+    ):
+        return "amount"
+    if re.match(r"what\b.*\b(cost|costs|price)\b", q):
         return "amount"
     if re.match(r"when\b|what (date|year|time)\b", q):
         return "date"

@@ -31,10 +31,33 @@ def _stem(w: str) -> str:
     return w
 
 
-RELATED = {_stem(w): _stem(c) for w, c in (("price", "cost"), ("color", "colour"))}
+IRREGULAR = (
+    "wrote written write,led lead,built build,gave given give,took taken take,ran run,"
+    "made make,bought buy,held hold,sold sell,paid pay,found find,began begun begin,"
+    "spoke spoken speak,met meet,kept keep,grew grown grow,chose chosen choose,told tell,"
+    "said say,brought bring,went gone go,came come,saw seen see,knew known know,"
+    "fell fallen fall,rose risen rise,won win,lost lose,sent send,spent spend,stood stand,"
+    "drove driven drive,ate eaten eat,paid pay,laid lay,lent lend,meant mean,sat sit,"
+    "shown show,taught teach,understood understand,wore worn wear,chaired chair"
+)
+"""Common English verbs whose past forms a suffix-stripping stem cannot join to the present
+("Who wrote it?" / "It was written by ..."): each form maps to the last word's stem."""
+
+RELATED = {_stem(w): _stem(c) for w, c in (("price", "cost"), ("color", "colour"))} | {
+    _stem(form): _stem(forms.split()[-1])
+    for forms in IRREGULAR.split(",")
+    for form in forms.split()
+}
 """Words a question and a document use for the same thing ("How much does it cost?" / "The
 price is ..."), each mapped to one stem. Deliberately short: a word added here changes every
 search and answer."""
+
+FRAME = frozenset(
+    "date time year day type kind sort long deep far high tall old big large heavy fast often "
+    "wide".split()
+)
+"""Words of a question's frame ("on what date", "what type of", "how long"): they say what kind
+of answer is wanted, not what the answer is about, so a sentence need not hold them."""
 
 
 def stem(word: str) -> str:
@@ -75,10 +98,11 @@ def idf_weights(sents: list[str], wanted: set[str]) -> dict[str, float]:
 
 
 def coverage(question: str, chosen: list[str], pool: list[str]) -> float:
-    """The share of the question's terms, each weighted by its rarity in ``pool`` (the results
-    so far), that the ``chosen`` sentences hold: low when the results never mention what is
-    asked ("mayor", "colour"), whatever else they share with the question."""
-    asked = terms(question)
+    """The share of the question's terms (``FRAME`` words left out), each weighted by its rarity
+    in ``pool`` (the results so far), that the ``chosen`` sentences hold: low when the results
+    never mention what is asked ("mayor", "colour"), whatever else they share with the
+    question."""
+    asked = terms(question) - {stem(w) for w in FRAME}
     if not asked:
         return 0.0
     w = idf_weights(pool, asked)
