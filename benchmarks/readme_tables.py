@@ -390,6 +390,92 @@ def needle_example(doc: dict) -> list[str]:
     return out
 
 
+AGENT_SUITES = ("main", "heldout", "heldout2")
+
+
+def _agent_cell(entry: dict | None) -> str:
+    if not entry or not entry.get("summary"):
+        return "-"
+    sm = entry["summary"]
+    return f"{sm['completed']}/{sm['tasks']}"
+
+
+def _agent_total(entries: list[dict | None]) -> str:
+    done = [e["summary"] for e in entries if e and e.get("summary")]
+    if not done:
+        return "-"
+    c, n = sum(d["completed"] for d in done), sum(d["tasks"] for d in done)
+    return f"{c}/{n} ({100 * c / n:.0f}%)"
+
+
+def _agent_configs(keys) -> list[str]:
+    return list(dict.fromkeys(k.split("/")[1] for k in keys if k.count("/") >= 1))
+
+
+def agent(doc: dict) -> list[str]:
+    """bench_agent's entries (results/agent.json): per configuration, each suite and all of
+    them, the kinds over all suites, turn-limit hits and answers naming no source."""
+    models = list(dict.fromkeys(k.split("/")[0] for k in doc if "/" in k))
+    out = []
+    for model in models:
+        keys = [k for k in doc if k.startswith(model + "/")]
+        first = doc[keys[0]]
+        out += [
+            f"**{model}** (at most {first.get('max_turns')} model turns; {first.get('machine')}; "
+            f"each entry's command in the file, e.g. `{first.get('command')}`)",
+            "",
+            "| eviction | "
+            + " | ".join(AGENT_SUITES)
+            + " | all | lookup | two-hop | absent | hit turn limit | answers naming no source "
+            "| s / task |",
+            "|---|" + "---|" * (len(AGENT_SUITES) + 7),
+        ]
+        for config in _agent_configs(keys):
+            entries = [
+                doc.get(f"{model}/{config}" + ("" if s == "main" else f"/{s}"))
+                for s in AGENT_SUITES
+            ]
+            runs = [r for e in entries if e for r in e.get("runs", [])]
+            kinds = []
+            for kind in ("lookup", "two_hop", "absent"):
+                sub = [r for r in runs if r["kind"] == kind]
+                kinds.append(f"{sum(r['completed'] for r in sub)}/{len(sub)}")
+            unsourced = sum(
+                r["answer"] != "The documents do not say." and "(source: " not in r["answer"]
+                for r in runs
+            )
+            limit = sum(r["stop_reason"] != "answered" for r in runs)
+            secs = sum(r["seconds"] for r in runs) / max(len(runs), 1)
+            out.append(
+                f"| {config} | "
+                + " | ".join(_agent_cell(e) for e in entries)
+                + f" | {_agent_total(entries)} | "
+                + " | ".join(kinds)
+                + f" | {limit} | {unsourced} | {secs:.1f} |"
+            )
+        out.append("")
+    return out[:-1]
+
+
+def agent_versions(doc: dict) -> list[str]:
+    """results/agent_versions.json: each version of the agent on each suite, per configuration."""
+    versions = doc.get("versions", {})
+    configs = _agent_configs("x/" + k for v in versions.values() for k in v)
+    out = [
+        "| agent version | "
+        + " | ".join(f"{c}: {s}" for c in configs for s in AGENT_SUITES)
+        + " | "
+        + " | ".join(f"{c}: all" for c in configs)
+        + " |",
+        "|---|" + "---|" * (len(configs) * (len(AGENT_SUITES) + 1)),
+    ]
+    for name, entries in versions.items():
+        cells = [_agent_cell(entries.get(f"{c}/{s}")) for c in configs for s in AGENT_SUITES]
+        totals = [_agent_total([entries.get(f"{c}/{s}") for s in AGENT_SUITES]) for c in configs]
+        out.append(f"| {name} | " + " | ".join(cells + totals) + " |")
+    return out
+
+
 # region name in README.md -> the results files (without .json) it renders, each with its
 # renderer; a tuple of files goes to one renderer (one document or None each), which says itself
 # which of them are absent unless all are
@@ -407,6 +493,8 @@ REGIONS: dict[str, list[tuple[str | tuple[str, ...], Callable[..., list[str]]]]]
     "quality": [("quality_test24", quality)],
     "overhead": [("overhead", overhead)],
     "serving": [("serving_smollm2", serving)],
+    "agent": [("agent", agent)],
+    "agent_versions": [("agent_versions", agent_versions)],
 }
 
 

@@ -320,3 +320,40 @@ def test_machine_path_pattern():
 def test_results_hold_no_machine_paths(path):
     bad = machine_paths(json.loads(path.read_text()))
     assert not bad, f"{path.name} holds machine paths (make them repo-relative): {bad}"
+
+
+def _agent_entry(rows: list[dict]) -> dict:
+    n, done = len(rows), sum(r["completed"] for r in rows)
+    return {
+        "command": "python -m lkv_app.bench_agent",
+        "machine": "x86_64",
+        "max_turns": 4,
+        "summary": {"tasks": n, "completed": done},
+        "runs": rows,
+    }
+
+
+def _row(kind: str, completed: bool, answer: str, stop: str = "answered") -> dict:
+    return {
+        "kind": kind,
+        "completed": completed,
+        "answer": answer,
+        "stop_reason": stop,
+        "seconds": 2,
+    }
+
+
+def test_agent_tables_sum_the_suites_and_count_unsourced_answers():
+    doc = {
+        "m/none": _agent_entry([_row("lookup", True, "7731 (source: a.md)")]),
+        "m/none/heldout": _agent_entry(
+            [_row("absent", True, "The documents do not say."), _row("lookup", False, "7731")]
+        ),
+        "m/lookaheadkv@256/heldout2": _agent_entry([_row("two_hop", False, "x", "limit")]),
+    }
+    body = "\n".join(readme_tables.agent(doc))
+    # none: main 1/1, heldout 1/2, no heldout2; 2 of 3 in all; one answer names no source
+    assert "| none | 1/1 | 1/2 | - | 2/3 (67%) | 1/2 | 0/0 | 1/1 | 0 | 1 | 2.0 |" in body
+    assert "| lookaheadkv@256 | - | - | 0/1 | 0/1 (0%) | 0/0 | 0/1 | 0/0 | 1 | 1 | 2.0 |" in body
+    versions = {"versions": {"v1": {"none/main": doc["m/none"]}}}
+    assert readme_tables.agent_versions(versions)[-1] == "| v1 | 1/1 | - | - | 1/1 (100%) |"
