@@ -159,9 +159,9 @@ def ground(
     if not ans or terms(answer) <= terms(question):
         return None
     about = (terms(question) | {t for q in queries for t in terms(q)}) - terms(answer)
-    best = best_sentences(found, question, queries)
+    picked = best_sentences(found, question, queries)
     pool = [sent for _, text in found for sent in sentences(text)]
-    offered = set(best) if coverage(question, best, pool) >= UNANSWERED else set()
+    offered = set(picked) if coverage(question, picked, pool) >= UNANSWERED else set()
     best, best_share = None, 0.0
     for doc, text in found:
         for sent in sentences(text):
@@ -209,8 +209,9 @@ def best_sentences(
 
 def answer_kind(question: str) -> str:
     """What the question asks for, by its first question word ("the soup whose harbour master
-    is ..." later on does not make a what-question a who-question): "name" (who), "amount" (how
-    much/many/long/deep..., what ... cost: a number, not a year), "date" (when, what date/year/time: a number), else "any"."""
+    is ..." later on does not make a what-question a who-question): "name" (who), "amount"
+    (how much/many/long/deep..., what ... cost: a number, not a year), "date" (when, what
+    date/year/time: a number), else "any"."""
     q = question.lower()
     first = re.search(r"\b(who|whom|whose|what|which|when|where|how|why)\b", q)
     q = q[first.start() :] if first else q
@@ -232,12 +233,8 @@ YEAR = re.compile(r"(1[89]|20)[0-9][0-9]")
 
 
 def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
-    """The candidate answers of one sentence, as (kind, text, distance): names (runs of
-    capitalised words, not a sentence's first word alone, nor months or weekdays; a number
-    may end one: "Sunvale 7"), numbers (with a month and year, "12 February 2026", or a
-    unit, "48,000 euros") and phrases (up to ``ANSWER_WORDS`` words right after the
-    question's words, up to a punctuation mark or another question word: "the secret
-    ingredient: a teaspoon of smoked paprika"); none made only of the question's words.
+    """The candidate answers of one sentence, as (kind, text, distance): names and numbers
+    (``_entities``), and phrases (``_phrases``); none made only of the question's words.
     distance: tokens to the nearest question word in the sentence (the answer sits next to
     what was asked); a phrase's is 0 after two or more question words, else 1."""
     toks = list(TOKEN.finditer(sentence))
@@ -245,7 +242,25 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
     near = [i for i, t in enumerate(toks) if stem(t.group()) in asked]
 
     def joined(i: int) -> bool:  # token i follows token i-1 after one space
-        return i > 0 and sentence[toks[i - 1].end() : toks[i].start()] == " "
+        return 0 < i < len(toks) and sentence[toks[i - 1].end() : toks[i].start()] == " "
+
+    out = []
+    for kind, i, j in [*_entities(toks, joined), *_phrases(sentence, toks, near, joined)]:
+        text = sentence[toks[i].start() : toks[j].end()]
+        if terms(text) <= asked:
+            continue
+        if kind == "phrase":
+            dist = 0 if _run_before(i, toks, near) > 1 else 1
+        else:
+            dist = min((min(abs(k - i), abs(k - j)) for k in near), default=len(toks))
+        out.append((kind, text, dist))
+    return out
+
+
+def _entities(toks, joined) -> list[tuple[str, int, int]]:
+    """(kind, first, last token) of the names (runs of capitalised words, not a sentence's
+    first word alone, nor months or weekdays; a number may end one: "Sunvale 7") and numbers
+    (with a month and year, "12 February 2026", or a unit, "48,000 euros")."""
 
     def named(i: int) -> bool:
         w = toks[i].group()
@@ -253,29 +268,34 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
 
     out, i = [], 0
     while i < len(toks):
-        j, kind = i, ""
+        j = i
         if named(i):
-            while j + 1 < len(toks) and joined(j + 1) and named(j + 1):
+            while joined(j + 1) and named(j + 1):
                 j += 1
-            if j + 1 < len(toks) and joined(j + 1) and toks[j + 1].group()[0].isdigit():
+            if joined(j + 1) and toks[j + 1].group()[0].isdigit():
                 j += 1
-            kind = "name" if (i > 0 or j > i) else ""
+            if i > 0 or j > i:
+                out.append(("name", i, j))
         elif toks[i].group()[0].isdigit():
-            kind = "number"
-            if j + 1 < len(toks) and joined(j + 1):
+            if joined(j + 1):
                 nxt = toks[j + 1].group()
                 if nxt.lower() in MONTHS:
                     j += 1
-                    if j + 1 < len(toks) and joined(j + 1) and YEAR.fullmatch(toks[j + 1].group()):
+                    if joined(j + 1) and YEAR.fullmatch(toks[j + 1].group()):
                         j += 1
                 elif nxt.islower() and nxt not in STOPWORDS:
                     j += 1
-        text = sentence[toks[i].start() : toks[j].end()]
-        if kind and not terms(text) <= asked:
-            dist = min((min(abs(k - i), abs(k - j)) for k in near), default=len(toks))
-            out.append((kind, text, dist))
+            out.append(("number", i, j))
         i = j + 1
-    for k in near:  # what follows the question's words: "the secret ingredient: [paprika]"
+    return out
+
+
+def _phrases(sentence: str, toks, near: list[int], joined) -> list[tuple[str, int, int]]:
+    """(kind, first, last token) of what follows each run of the question's words: up to
+    ``ANSWER_WORDS`` words, up to a punctuation mark or another question word ("the secret
+    ingredient: a teaspoon of smoked paprika"), leading and trailing stopwords left out."""
+    out = []
+    for k in near:
         if k + 1 in near or k + 1 >= len(toks):
             continue
         if sentence[toks[k].end() : toks[k + 1].start()] not in (" ", ": "):
@@ -283,22 +303,27 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
         a = k + 1
         while a < len(toks) and toks[a].group().lower() in STOPWORDS and joined(a + 1):
             a += 1
-        if a in near:  # "the sky of Mars is ...": what follows "Mars" is the phrase
+        if a >= len(toks) or a in near:  # "the sky of Mars is ...": the phrase follows "Mars"
             continue
         b = a
-        while b + 1 < len(toks) and b + 1 - a < ANSWER_WORDS and joined(b + 1):
-            if b + 1 in near:
-                break
+        while joined(b + 1) and b + 1 - a < ANSWER_WORDS and b + 1 not in near:
             b += 1
         while b > a and toks[b].group().lower() in STOPWORDS:
             b -= 1
-        text = sentence[toks[a].start() : toks[b].end()] if a < len(toks) else ""
-        run = 1
-        while k - run in near:
-            run += 1
-        if text and not terms(text) <= asked:
-            out.append(("phrase", text, 0 if run > 1 else 1))
+        out.append(("phrase", a, b))
     return out
+
+
+def _run_before(a: int, toks, near: list[int]) -> int:
+    """How many question words end right before the phrase starting at token ``a`` (stopwords
+    between them and the phrase skipped)."""
+    k = a - 1
+    while k >= 0 and k not in near and toks[k].group().lower() in STOPWORDS:
+        k -= 1
+    run = 0
+    while k - run in near:
+        run += 1
+    return run
 
 
 def candidates(sents: list[str], question: str) -> list[str]:
