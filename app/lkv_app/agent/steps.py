@@ -9,11 +9,15 @@ to choose picked one word, "day" or "Port", and retrieved the wrong passages); a
 2..5 words from the question and the names and numbers in the results so far
 (``query_pattern``), so a second hop can search for what the first one found.
 
-An answer must be supported by the tool results so far (``ground``): its numbers and most of
-its words appear in one sentence of one passage, that sentence shares two words with the
-question or the queries made (it is about what was asked), and the answer says more than the question's own
-words. Its source is that passage's document; an unsupported answer becomes "The documents do
-not say.", so the agent never passes off an invented answer as a document's.
+An answer is one of at most ``ANSWER_SPANS`` candidates copied from the result sentences most
+about the question (``answer_pattern``: ``best_sentences``, ``candidates``, ``spans``), of the
+kind its first question word asks for (``answer_kind``), or "unknown", offered by how much of
+the question those sentences cover (``text.coverage``). It must also be supported by the tool
+results (``ground``): its numbers and most of its words appear in one sentence, that sentence
+is one it was offered from or shares two words with the question or the queries made, and the
+answer says more than the question's own words. Its source is that sentence's document; an
+unsupported answer becomes "The documents do not say.", so the agent never passes off an
+invented answer as a document's.
 """
 
 from __future__ import annotations
