@@ -488,6 +488,7 @@ REGIONS: dict[str, list[tuple[str | tuple[str, ...], Callable[..., list[str]]]]]
     "quality_v2_gpu": [
         ("quality_v2_gpu", quality_v2_one),
         ("paired_v3_gpu", paired_v2),
+        ("paired_informat_cpu", paired_v2),
         ("needle_example", needle_example),
     ],
     "quality": [("quality_test24", quality)],
