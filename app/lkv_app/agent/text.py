@@ -37,7 +37,7 @@ IRREGULAR = (
     "spoke spoken speak,met meet,kept keep,grew grown grow,chose chosen choose,told tell,"
     "said say,brought bring,went gone go,came come,saw seen see,knew known know,"
     "fell fallen fall,rose risen rise,won win,lost lose,sent send,spent spend,stood stand,"
-    "drove driven drive,ate eaten eat,paid pay,laid lay,lent lend,meant mean,sat sit,"
+    "drove driven drive,ate eaten eat,laid lay,lent lend,meant mean,sat sit,"
     "shown show,taught teach,understood understand,wore worn wear,chaired chair"
 )
 """Common English verbs whose past forms a suffix-stripping stem cannot join to the present
@@ -49,8 +49,9 @@ RELATED = {_stem(w): _stem(c) for w, c in (("price", "cost"), ("color", "colour"
     for form in forms.split()
 }
 """Words a question and a document use for the same thing ("How much does it cost?" / "The
-price is ..."), each mapped to one stem. Deliberately short: a word added here changes every
-search and answer."""
+price is ..."), and the ``IRREGULAR`` verb forms, each mapped to one stem. Deliberately short:
+a word added here changes every search and answer (and a homograph comes along: "found" a
+company is read as "find")."""
 
 FRAME = frozenset(
     "date time year day type kind sort long deep far high tall old big large heavy fast often "
