@@ -163,9 +163,8 @@ def ground(
     if not ans or terms(answer) <= terms(question):
         return None
     about = (terms(question) | {t for q in queries for t in terms(q)}) - terms(answer)
-    picked = best_sentences(found, question, queries)
-    pool = [sent for _, text in found for sent in sentences(text)]
-    offered = set(picked) if coverage(question, picked, pool) >= UNANSWERED else set()
+    picked, cov = answer_sentences(found, question, queries)
+    offered = set(picked) if cov >= UNANSWERED else set()
     best, best_share = None, 0.0
     for doc, text in found:
         for sent in sentences(text):
@@ -209,6 +208,17 @@ def best_sentences(
         picked.append(i)
         covered |= terms(sents[i])
     return [sents[i] for i in picked]
+
+
+def answer_sentences(
+    found: list[tuple[str, str]], question: str, queries: tuple[str, ...] = ()
+) -> tuple[list[str], float]:
+    """The ``best_sentences`` an answer is offered from, and how much of the question they
+    cover (``coverage``, words weighted by rarity among every result sentence): what
+    ``answer_pattern`` offers and ``ground`` accepts both come from here."""
+    picked = best_sentences(found, question, queries)
+    pool = [sent for _, text in found for sent in sentences(text)]
+    return picked, coverage(question, picked, pool)
 
 
 def answer_kind(question: str) -> str:
@@ -363,10 +373,8 @@ def answer_pattern(
     model left to write its answer restates the question, strings words together ("12 January
     16 16 16") or invents; it says "unknown" next to the answer, or names whatever it read when
     the results never mention what is asked."""
-    sents = best_sentences(found, question, queries)
-    pool = [sent for _, text in found for sent in sentences(text)]
+    sents, cov = answer_sentences(found, question, queries)
     cands = candidates(sents, question)
-    cov = coverage(question, sents, pool)
     if cov < UNANSWERED or not cands:
         return f"^{UNKNOWN}$"
     options = [rx(c) for c in cands]

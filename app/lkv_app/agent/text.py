@@ -90,6 +90,9 @@ def sentences(text: str) -> list[str]:
     return [" ".join(u.split()) for u in units if u.strip()]
 
 
+FRAME_TERMS = frozenset(stem(w) for w in FRAME)
+
+
 def idf_weights(sents: list[str], wanted: set[str]) -> dict[str, float]:
     """Each wanted term's rarity among ``sents`` (``log(1 + n / df)``); a term no sentence holds
     counts as held by half a sentence: missing it weighs most."""
@@ -103,7 +106,7 @@ def coverage(question: str, chosen: list[str], pool: list[str]) -> float:
     in ``pool`` (the results so far), that the ``chosen`` sentences hold: low when the results
     never mention what is asked ("mayor", "colour"), whatever else they share with the
     question."""
-    asked = terms(question) - {stem(w) for w in FRAME}
+    asked = terms(question) - FRAME_TERMS
     if not asked:
         return 0.0
     w = idf_weights(pool, asked)
