@@ -203,6 +203,10 @@ def main(argv: list[str] | None = None) -> None:
     }
     model = Path(info.model_path or "unknown").name
     suffix = "" if a.suite == "main" else "/" + a.suite
+
+    def entry_key(config: str) -> str:
+        return f"{model}/{config}{suffix}"
+
     llm = ChatLookaheadKV(base_url=info.url + "/v1", temperature=0, max_retries=0, timeout=1800)
     configs = {}
     for key in a.configs.split(","):
@@ -211,7 +215,7 @@ def main(argv: list[str] | None = None) -> None:
             max_turns=a.max_turns, eviction=policy, eviction_budget=int(b) if b else None
         )
     rows = {
-        key: recorded(None if a.fresh else data.get(f"{model}/{key}{suffix}"), tasks, a.max_turns)
+        key: recorded(None if a.fresh else data.get(entry_key(key)), tasks, a.max_turns)
         for key in configs
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -242,13 +246,13 @@ def main(argv: list[str] | None = None) -> None:
                 key, i = futures[fut]
                 rows[key][i] = fut.result()
                 s = configs[key]
-                data[f"{model}/{key}{suffix}"] = entry(
+                data[entry_key(key)] = entry(
                     a, info, s.eviction, s.eviction_budget, rows[key], argv
                 )
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_text(json.dumps(data, indent=2) + "\n")
     for key in configs:
-        print(key + suffix, json.dumps(data[f"{model}/{key}{suffix}"]["summary"]))
+        print(key + suffix, json.dumps(data[entry_key(key)]["summary"]))
     print(f"-> {out}")
 
 
