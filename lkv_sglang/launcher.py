@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -45,10 +46,25 @@ GPU_FLAGS = (
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# Ports for servers that bind only after loading a model (seconds later): below the kernel's
+# ephemeral range, so no outgoing connection can take one in that gap, and below SGLang's own
+# choice for its torch.distributed port (22000-29999, ``get_free_port_below_ephemeral``).
+PORT_RANGE = (12000, 21999)
+BIND_FAILED = "address already in use"
+
+
+def free_port(attempts: int = 64) -> int:
+    """A loopback port nothing holds now, outside the range the kernel hands to clients."""
+    low, high = PORT_RANGE
+    for port in random.sample(range(low, high + 1), attempts):
+        try:
+            for host in ("0.0.0.0", "127.0.0.1"):
+                with socket.socket() as s:
+                    s.bind((host, port))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError(f"no free port in {low}-{high} after {attempts} tries")
 
 
 def server_command(
@@ -172,26 +188,47 @@ def start_server(
     if device not in ("cpu", "cuda"):
         raise ValueError(f"device {device!r} is not one of cpu, cuda")
     workdir.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    log, acct = workdir / f"server_{port}.log", workdir / f"accounting_{port}.jsonl"
-    cmd = server_command(model, port, extra, max_total_tokens, device)
     engine = {"SGLANG_USE_CPU_ENGINE": "1"} if device == "cpu" else {}
-    full_env = dict(os.environ, **engine, LKV_SGLANG_ACCOUNTING_LOG=str(acct), **(env or {}))
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    server = Server(proc, port, log, acct, cmd)
+    for _ in range(3):
+        port = free_port()
+        log, acct = workdir / f"server_{port}.log", workdir / f"accounting_{port}.jsonl"
+        cmd = server_command(model, port, extra, max_total_tokens, device)
+        full_env = dict(os.environ, **engine, LKV_SGLANG_ACCOUNTING_LOG=str(acct), **(env or {}))
+        with open(log, "w") as out:
+            proc = subprocess.Popen(
+                cmd, env=full_env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
+        server = Server(proc, port, log, acct, cmd)
+        try:
+            _wait_healthy(server, timeout)
+            return server
+        except PortTaken:
+            continue  # another process bound the port while the model loaded: a new port
+    raise RuntimeError(f"server could not bind a port in 3 tries:\n{log.read_text()[-3000:]}")
+
+
+class PortTaken(RuntimeError):
+    """The server exited because its port was bound by another process first."""
+
+
+def _wait_healthy(server: Server, timeout: float) -> None:
+    """Until ``/health`` answers from *this* server: its log says its own listener is up, so an
+    answer from whatever else holds the port does not count."""
+    proc, log = server.proc, server.log
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(server.url + "/health", timeout=2) as r:
-                if r.status == 200:
-                    return server
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
+            text = log.read_text()
+            if BIND_FAILED in text.lower():
+                raise PortTaken(f"port {server.port} taken")
+            raise RuntimeError(f"server exited with {proc.returncode}:\n{text[-3000:]}")
+        if f"running on {server.url}" in log.read_text():
+            try:
+                with urllib.request.urlopen(server.url + "/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
         time.sleep(1)
     server.stop()
     raise TimeoutError(f"server not healthy after {timeout}s:\n{log.read_text()[-3000:]}")

@@ -43,7 +43,13 @@ SGLANG_USE_CPU_ENGINE=1 setsid "$PY" -m sglang.launch_server --model-path "$DIR"
   --max-total-tokens 8192 --disable-overlap-schedule --enable-cache-report --tool-call-parser "$PARSER" --constrained-json-disable-any-whitespace \
   --eviction "$EVICTION" --eviction-budget "$BUDGET" >"$LOG" 2>&1 &
 SERVER_PID=$!
-trap 'kill -TERM -- -$SERVER_PID 2>/dev/null || true' EXIT INT TERM
+stop_server() {  # TERM, then KILL if SGLang is still draining after 30 s: never leave it behind
+  kill -TERM -- -"$SERVER_PID" 2>/dev/null || return 0
+  for _ in $(seq 30); do kill -0 -- -"$SERVER_PID" 2>/dev/null || return 0; sleep 1; done
+  kill -KILL -- -"$SERVER_PID" 2>/dev/null || true
+}
+trap stop_server EXIT
+trap 'exit 143' INT TERM
 
 for _ in $(seq 240); do
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then

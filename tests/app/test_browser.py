@@ -20,8 +20,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from fake_openai_server import free_port
 from sample_docs import CATS, MARS
+
+# below the ephemeral range: no client connection takes it while SGLang loads
+from lkv_sglang.launcher import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.sglang, pytest.mark.timeout(1500)]
 
@@ -82,7 +84,7 @@ def served_app(tmp_path):
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(30)
+            proc.wait(60)  # serve_app.sh waits up to 30 s for SGLang to drain
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
 
