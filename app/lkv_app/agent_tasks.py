@@ -4,8 +4,9 @@ kind "lookup": one fact in one document; "two_hop": the question names the thing
 from another document, so two tool calls are needed; "absent": the documents do not hold the
 answer and the agent must say so. ``expected``: strings one of which the answer must hold
 (case-insensitive, commas ignored); ``source``: the document the answer must name.
-``TASKS`` is the suite the agent was built against; ``HELDOUT_TASKS`` and ``HELDOUT2_TASKS``
-were written later, apart (see their comments for what each has seen).
+``TASKS`` is the suite the agent was built against; ``HELDOUT_TASKS``, ``HELDOUT2_TASKS`` and
+``HELDOUT3_TASKS`` were written later, apart (see their comments for what each has seen);
+``HELDOUT3_TASKS`` is also over documents of its own (``agent_docs/``).
 """
 
 from __future__ import annotations
@@ -155,4 +156,51 @@ HELDOUT2_TASKS = (
     Task("absent", "What is the top speed of the Heron crane?"),
     Task("absent", "Who founded Corvid Robotics?"),
     Task("absent", "How many visits did the library count in 2024?"),
+)
+
+FERRY = "ferry_service_notice.md"
+WATER = "water_incident_log.txt"
+FAIR = "science_fair_email.txt"
+
+HELDOUT3_TASKS = (
+    # Written at the start of session 7, before any agent change of that session, over three
+    # documents the agent had never been run on (``agent_docs/``: a notice with lists, a log, an
+    # email), searched together with the five examples. Blind to every agent version up to then.
+    Task("lookup", "What does an adult single ticket on the MS Alva cost?", ("6.80",), FERRY),
+    Task("lookup", "Who commands the MS Alva?", ("Solberg",), FERRY),
+    Task(
+        "lookup",
+        "How many litres of water were lost in the burst on Harbour Road?",
+        ("95000", "95.000"),
+        WATER,
+    ),
+    Task("lookup", "Which school won first prize at the science fair?", ("Brekke",), FAIR),
+    Task("lookup", "On what date is the prize ceremony of the science fair?", ("12 March",), FAIR),
+    Task(
+        "lookup",
+        "How long did the crew take to close the main on Mill Street?",
+        ("9 hours",),
+        WATER,
+    ),
+    Task(
+        "two_hop",
+        "Who commands the ship on which the winning science fair team collected its samples?",
+        ("Solberg",),
+        FERRY,
+    ),
+    Task(
+        "two_hop",
+        "How many litres were lost in the leak on the street where the science fair was held?",
+        ("310000", "310.000"),
+        WATER,
+    ),
+    Task(
+        "two_hop",
+        "When does the first ferry leave from the port whose harbour master is Marchetti?",
+        ("06:45", "6:45"),
+        FERRY,
+    ),
+    Task("absent", "What is the top speed of the MS Alva?"),
+    Task("absent", "Who is the head teacher of Brekke School?"),
+    Task("absent", "How many passengers did the ferry route carry in 2024?"),
 )

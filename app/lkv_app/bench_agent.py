@@ -26,15 +26,30 @@ from pathlib import Path
 
 from .agent import AgentSettings, collect
 from .agent.steps import NOT_FOUND
-from .agent_tasks import HELDOUT2_TASKS, HELDOUT_TASKS, TASKS, Task
+from .agent_docs import agent_documents
+from .agent_tasks import HELDOUT2_TASKS, HELDOUT3_TASKS, HELDOUT_TASKS, TASKS, Task
 from .chat_model import ChatLookaheadKV
 from .examples import example_documents
 from .server import server_info
 from .store import DocumentStore
 
-SUITES = {"main": TASKS, "heldout": HELDOUT_TASKS, "heldout2": HELDOUT2_TASKS}
-"""``main``: the suite the agent was built against; ``heldout``, ``heldout2``: tasks written
-apart from it (entries ``MODEL/CONFIG/SUITE``)."""
+SUITES = {
+    "main": TASKS,
+    "heldout": HELDOUT_TASKS,
+    "heldout2": HELDOUT2_TASKS,
+    "heldout3": HELDOUT3_TASKS,
+}
+"""``main``: the suite the agent was built against; ``heldout``, ``heldout2``, ``heldout3``: tasks
+written apart from it (entries ``MODEL/CONFIG/SUITE``)."""
+
+
+def suite_documents(suite: str) -> dict[str, bytes]:
+    """What a suite's store holds: the examples, plus ``agent_docs`` for ``heldout3``."""
+    docs = example_documents()
+    if suite == "heldout3":
+        docs.update(agent_documents())
+    return docs
+
 
 TIMING = "timing_jobs"
 """The key of ``timing_study``'s entry (kept by reruns)."""
@@ -220,7 +235,7 @@ def main(argv: list[str] | None = None) -> None:
     }
     with tempfile.TemporaryDirectory() as tmp:
         store = DocumentStore(tmp)
-        for name, raw in example_documents().items():
+        for name, raw in suite_documents(a.suite).items():
             store.ingest(name, raw)
         if a.timing:
             jobs_list = [int(j) for j in a.timing.split(",")]

@@ -75,3 +75,25 @@ def test_model_path_is_written_without_the_home_folder():
 
     assert model_label(str(Path.home() / ".cache" / "m")) == "~/.cache/m"
     assert model_label("/models/m") == "/models/m"
+
+
+def test_every_suite_is_answerable_from_its_own_documents():
+    """Each task's expected string stands in its source document (commas ignored, as scored),
+    the source is in the suite's store, no question is asked twice, and ``heldout3``'s documents
+    are searched only by ``heldout3``."""
+    from lkv_app.agent_docs import agent_documents
+
+    asked = [t.question for tasks in bench_agent.SUITES.values() for t in tasks]
+    assert len(asked) == len(set(asked))
+    for suite, tasks in bench_agent.SUITES.items():
+        docs = {
+            k: v.decode().lower().replace(",", "")
+            for k, v in bench_agent.suite_documents(suite).items()
+        }
+        assert set(agent_documents()) <= set(docs) or suite != "heldout3"
+        assert not set(agent_documents()) & set(docs) or suite == "heldout3"
+        for t in tasks:
+            if t.kind == "absent":
+                assert t.source is None and not t.expected, t
+                continue
+            assert any(e.lower() in docs[t.source] for e in t.expected), (suite, t)
