@@ -10,19 +10,17 @@ from fake_openai_server import Reply, agent_script
 from langchain_core.messages import AIMessage
 
 from lkv_app.agent import AgentSettings, collect, make_tools
+from lkv_app.agent.answers import answer_kind, candidates, spans
 from lkv_app.agent.steps import (
     ANSWERED,
     NOT_FOUND,
     UNANSWERED,
-    answer_kind,
     answer_pattern,
     best_sentences,
-    candidates,
     first_query,
     ground,
     passages,
     query_pattern,
-    spans,
     step_schema,
     to_message,
 )

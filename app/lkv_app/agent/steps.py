@@ -9,7 +9,7 @@ to choose picked one word, "day" or "Port", and retrieved the wrong passages); a
 2..5 words from the question and the names and numbers in the results so far
 (``query_pattern``), so a second hop can search for what the first one found.
 
-An answer is one of at most ``ANSWER_SPANS`` candidates copied from the result sentences most
+An answer is one of at most ``answers.ANSWER_SPANS`` candidates copied from the result sentences most
 about the question (``answer_pattern``: ``best_sentences``, ``candidates``, ``spans``), of the
 kind its first question word asks for (``answer_kind``), or "unknown", offered by how much of
 the question those sentences cover (``text.coverage``). It must also be supported by the tool
@@ -28,6 +28,7 @@ import uuid
 
 from langchain_core.messages import AIMessage
 
+from .answers import candidates
 from .text import (
     MONTHS,
     STOPWORDS,
@@ -35,7 +36,6 @@ from .text import (
     coverage,
     overlap_scores,
     sentences,
-    stem,
     terms,
     words,
 )
@@ -43,9 +43,7 @@ from .text import (
 QUERY_CHARS = 40
 FIRST_QUERY_WORDS = 8
 ANSWER_CHARS = 64
-ANSWER_WORDS = 6
 ANSWER_SENTENCES = 2
-ANSWER_SPANS = 3
 ANSWERED = 0.8
 UNANSWERED = 0.5
 UNKNOWN = "unknown"
@@ -219,147 +217,6 @@ def answer_sentences(
     picked = best_sentences(found, question, queries)
     pool = [sent for _, text in found for sent in sentences(text)]
     return picked, coverage(question, picked, pool)
-
-
-def answer_kind(question: str) -> str:
-    """What the question asks for, by its first question word ("the soup whose harbour master
-    is ..." later on does not make a what-question a who-question): "name" (who), "amount"
-    (how much/many/long/deep..., what ... cost: a number, not a year), "date" (when, what
-    date/year/time: a number), else "any"."""
-    q = question.lower()
-    first = re.search(r"\b(who|whom|whose|what|which|when|where|how|why)\b", q)
-    q = q[first.start() :] if first else q
-    if re.match(r"who", q):
-        return "name"
-    if re.match(
-        r"how (much|many|long|deep|far|high|tall|old|big|large|heavy|fast|often|wide)\b", q
-    ):
-        return "amount"
-    if re.match(r"what\b.*\b(cost|costs|price)\b", q):
-        return "amount"
-    if re.match(r"when\b|what (date|year|time)\b", q):
-        return "date"
-    return "any"
-
-
-TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?:[.,][0-9]+)*")
-YEAR = re.compile(r"(1[89]|20)[0-9][0-9]")
-
-
-def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
-    """The candidate answers of one sentence, as (kind, text, distance): names and numbers
-    (``_entities``), and phrases (``_phrases``); none made only of the question's words.
-    distance: tokens to the nearest question word in the sentence (the answer sits next to
-    what was asked); a phrase's is 0 after two or more question words, else 1."""
-    toks = list(TOKEN.finditer(sentence))
-    asked = terms(question)
-    near = [i for i, t in enumerate(toks) if stem(t.group()) in asked]
-
-    def joined(i: int) -> bool:  # token i follows token i-1 after one space
-        return 0 < i < len(toks) and sentence[toks[i - 1].end() : toks[i].start()] == " "
-
-    out = []
-    for kind, i, j in [*_entities(toks, joined), *_phrases(sentence, toks, near, joined)]:
-        text = sentence[toks[i].start() : toks[j].end()]
-        if terms(text) <= asked:
-            continue
-        if kind == "phrase":
-            dist = 0 if _run_before(i, toks, near) > 1 else 1
-        else:
-            dist = min((min(abs(k - i), abs(k - j)) for k in near), default=len(toks))
-        out.append((kind, text, dist))
-    return out
-
-
-def _entities(toks, joined) -> list[tuple[str, int, int]]:
-    """(kind, first, last token) of the names (runs of capitalised words, not a sentence's
-    first word alone, nor months or weekdays; a number may end one: "Sunvale 7") and numbers
-    (with a month and year, "12 February 2026", or a unit, "48,000 euros")."""
-
-    def named(i: int) -> bool:
-        w = toks[i].group()
-        return w[0].isupper() and w.lower() not in MONTHS | WEEKDAYS | STOPWORDS
-
-    out, i = [], 0
-    while i < len(toks):
-        j = i
-        if named(i):
-            while joined(j + 1) and named(j + 1):
-                j += 1
-            if joined(j + 1) and toks[j + 1].group()[0].isdigit():
-                j += 1
-            if i > 0 or j > i:
-                out.append(("name", i, j))
-        elif toks[i].group()[0].isdigit():
-            if joined(j + 1):
-                nxt = toks[j + 1].group()
-                if nxt.lower() in MONTHS:
-                    j += 1
-                    if joined(j + 1) and YEAR.fullmatch(toks[j + 1].group()):
-                        j += 1
-                elif nxt.islower() and nxt not in STOPWORDS:
-                    j += 1
-            out.append(("number", i, j))
-        i = j + 1
-    return out
-
-
-def _phrases(sentence: str, toks, near: list[int], joined) -> list[tuple[str, int, int]]:
-    """(kind, first, last token) of what follows each run of the question's words: up to
-    ``ANSWER_WORDS`` words, up to a punctuation mark or another question word ("the secret
-    ingredient: a teaspoon of smoked paprika"), leading and trailing stopwords left out."""
-    out = []
-    for k in near:
-        if k + 1 in near or k + 1 >= len(toks):
-            continue
-        if sentence[toks[k].end() : toks[k + 1].start()] not in (" ", ": "):
-            continue
-        a = k + 1
-        while a < len(toks) and toks[a].group().lower() in STOPWORDS and joined(a + 1):
-            a += 1
-        if a >= len(toks) or a in near:  # "the sky of Mars is ...": the phrase follows "Mars"
-            continue
-        b = a
-        while joined(b + 1) and b + 1 - a < ANSWER_WORDS and b + 1 not in near:
-            b += 1
-        while b > a and toks[b].group().lower() in STOPWORDS:
-            b -= 1
-        out.append(("phrase", a, b))
-    return out
-
-
-def _run_before(a: int, toks, near: list[int]) -> int:
-    """How many question words end right before the phrase starting at token ``a`` (stopwords
-    between them and the phrase skipped)."""
-    k = a - 1
-    while k >= 0 and k not in near and toks[k].group().lower() in STOPWORDS:
-        k -= 1
-    run = 0
-    while k - run in near:
-        run += 1
-    return run
-
-
-def candidates(sents: list[str], question: str) -> list[str]:
-    """Up to ``ANSWER_SPANS`` spans of ``sents`` of the kind the question asks for
-    (``answer_kind``; an amount is no bare year), nearest a question word first (ties: the
-    best sentence, the earlier position); one inside another is left out."""
-    kind = answer_kind(question)
-    found = []
-    for rank, sent in enumerate(sents):
-        for pos, (k, text, dist) in enumerate(spans(sent, question)):
-            if kind == "name" and k != "name":
-                continue
-            if kind != "any" and k == "phrase":
-                continue
-            if kind in ("amount", "date") and k != "number":
-                continue
-            if kind == "amount" and YEAR.fullmatch(text.split()[0]):
-                continue
-            found.append((dist, rank, pos, text))
-    texts = list(dict.fromkeys(t for *_, t in sorted(found)))
-    # "2019" inside "since 2019" is the same candidate: keep the longer one, in its place
-    return [t for t in texts if not any(t != o and t in o for o in texts)][:ANSWER_SPANS]
 
 
 def answer_pattern(

@@ -1,0 +1,156 @@
+"""Candidate answers: the names, numbers and phrases of a result sentence that could answer
+a question, of the kind the question asks for (a name for "who", an amount for "how much").
+
+The agent offers the model only these, copied whole (``steps.answer_pattern``): a small model
+left to write its answer restates the question or invents one.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .text import MONTHS, STOPWORDS, WEEKDAYS, stem, terms
+
+ANSWER_WORDS = 6
+ANSWER_SPANS = 3
+
+
+def answer_kind(question: str) -> str:
+    """What the question asks for, by its first question word ("the soup whose harbour master
+    is ..." later on does not make a what-question a who-question): "name" (who), "amount"
+    (how much/many/long/deep..., what ... cost: a number, not a year), "date" (when, what
+    date/year/time: a number), else "any"."""
+    q = question.lower()
+    first = re.search(r"\b(who|whom|whose|what|which|when|where|how|why)\b", q)
+    q = q[first.start() :] if first else q
+    if re.match(r"who", q):
+        return "name"
+    if re.match(
+        r"how (much|many|long|deep|far|high|tall|old|big|large|heavy|fast|often|wide)\b", q
+    ):
+        return "amount"
+    if re.match(r"what\b.*\b(cost|costs|price)\b", q):
+        return "amount"
+    if re.match(r"when\b|what (date|year|time)\b", q):
+        return "date"
+    return "any"
+
+
+TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?:[.,][0-9]+)*")
+YEAR = re.compile(r"(1[89]|20)[0-9][0-9]")
+
+
+def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
+    """The candidate answers of one sentence, as (kind, text, distance): names and numbers
+    (``_entities``), and phrases (``_phrases``); none made only of the question's words.
+    distance: tokens to the nearest question word in the sentence (the answer sits next to
+    what was asked); a phrase's is 0 after two or more question words, else 1."""
+    toks = list(TOKEN.finditer(sentence))
+    asked = terms(question)
+    near = [i for i, t in enumerate(toks) if stem(t.group()) in asked]
+
+    def joined(i: int) -> bool:  # token i follows token i-1 after one space
+        return 0 < i < len(toks) and sentence[toks[i - 1].end() : toks[i].start()] == " "
+
+    out = []
+    for kind, i, j in [*_entities(toks, joined), *_phrases(sentence, toks, near, joined)]:
+        text = sentence[toks[i].start() : toks[j].end()]
+        if terms(text) <= asked:
+            continue
+        if kind == "phrase":
+            dist = 0 if _run_before(i, toks, near) > 1 else 1
+        else:
+            dist = min((min(abs(k - i), abs(k - j)) for k in near), default=len(toks))
+        out.append((kind, text, dist))
+    return out
+
+
+def _entities(toks, joined) -> list[tuple[str, int, int]]:
+    """(kind, first, last token) of the names (runs of capitalised words, not a sentence's
+    first word alone, nor months or weekdays; a number may end one: "Sunvale 7") and numbers
+    (with a month and year, "12 February 2026", or a unit, "48,000 euros")."""
+
+    def named(i: int) -> bool:
+        w = toks[i].group()
+        return w[0].isupper() and w.lower() not in MONTHS | WEEKDAYS | STOPWORDS
+
+    out, i = [], 0
+    while i < len(toks):
+        j = i
+        if named(i):
+            while joined(j + 1) and named(j + 1):
+                j += 1
+            if joined(j + 1) and toks[j + 1].group()[0].isdigit():
+                j += 1
+            if i > 0 or j > i:
+                out.append(("name", i, j))
+        elif toks[i].group()[0].isdigit():
+            if joined(j + 1):
+                nxt = toks[j + 1].group()
+                if nxt.lower() in MONTHS:
+                    j += 1
+                    if joined(j + 1) and YEAR.fullmatch(toks[j + 1].group()):
+                        j += 1
+                elif nxt.islower() and nxt not in STOPWORDS:
+                    j += 1
+            out.append(("number", i, j))
+        i = j + 1
+    return out
+
+
+def _phrases(sentence: str, toks, near: list[int], joined) -> list[tuple[str, int, int]]:
+    """(kind, first, last token) of what follows each run of the question's words: up to
+    ``ANSWER_WORDS`` words, up to a punctuation mark or another question word ("the secret
+    ingredient: a teaspoon of smoked paprika"), leading and trailing stopwords left out."""
+    out = []
+    for k in near:
+        if k + 1 in near or k + 1 >= len(toks):
+            continue
+        if sentence[toks[k].end() : toks[k + 1].start()] not in (" ", ": "):
+            continue
+        a = k + 1
+        while a < len(toks) and toks[a].group().lower() in STOPWORDS and joined(a + 1):
+            a += 1
+        if a >= len(toks) or a in near:  # "the sky of Mars is ...": the phrase follows "Mars"
+            continue
+        b = a
+        while joined(b + 1) and b + 1 - a < ANSWER_WORDS and b + 1 not in near:
+            b += 1
+        while b > a and toks[b].group().lower() in STOPWORDS:
+            b -= 1
+        out.append(("phrase", a, b))
+    return out
+
+
+def _run_before(a: int, toks, near: list[int]) -> int:
+    """How many question words end right before the phrase starting at token ``a`` (stopwords
+    between them and the phrase skipped)."""
+    k = a - 1
+    while k >= 0 and k not in near and toks[k].group().lower() in STOPWORDS:
+        k -= 1
+    run = 0
+    while k - run in near:
+        run += 1
+    return run
+
+
+def candidates(sents: list[str], question: str) -> list[str]:
+    """Up to ``ANSWER_SPANS`` spans of ``sents`` of the kind the question asks for
+    (``answer_kind``; an amount is no bare year), nearest a question word first (ties: the
+    best sentence, the earlier position); one inside another is left out."""
+    kind = answer_kind(question)
+    found = []
+    for rank, sent in enumerate(sents):
+        for pos, (k, text, dist) in enumerate(spans(sent, question)):
+            if kind == "name" and k != "name":
+                continue
+            if kind != "any" and k == "phrase":
+                continue
+            if kind in ("amount", "date") and k != "number":
+                continue
+            if kind == "amount" and YEAR.fullmatch(text.split()[0]):
+                continue
+            found.append((dist, rank, pos, text))
+    texts = list(dict.fromkeys(t for *_, t in sorted(found)))
+    # "2019" inside "since 2019" is the same candidate: keep the longer one, in its place
+    return [t for t in texts if not any(t != o and t in o for o in texts)][:ANSWER_SPANS]
