@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import re
 
-from .text import MONTHS, STOPWORDS, WEEKDAYS, stem, terms
+from .places import COUNTRIES
+from .text import MEASURES, MONTHS, NAMED, STOPWORDS, WEEKDAYS, stem, terms
 
 ANSWER_WORDS = 6
 ANSWER_SPANS = 3
 
 
+MONEY = re.compile(r"\b(cost|costs|price|prices|pay|paid|fare|fares|fee|fees|charge|worth|spend)\b")
+CURRENCY = frozenset(
+    "euro euros eur dollar dollars usd pound pounds gbp krone kroner nok sek dkk yen franc "
+    "francs cents".split()
+)
+
+
 def answer_kind(question: str) -> str:
     """What the question asks for, by its first question word ("the soup whose harbour master
-    is ..." later on does not make a what-question a who-question): "name" (who), "amount"
-    (how much/many/long/deep..., what ... cost: a number, not a year), "date" (when, what
-    date/year/time: a number), else "any"."""
+    is ..." later on does not make a what-question a who-question): "name" (who; which/what
+    followed within two words by a ``NAMED`` noun), "country" (which/what country: a name, a
+    country's first), "amount" (how much/many/long/deep..., what ... cost/weigh, which/what
+    followed by a ``MEASURES`` noun: a number, not a year), "date" (when, what
+    date/year/time/day: a number, a clock time too), else "any"."""
     q = question.lower()
     first = re.search(r"\b(who|whom|whose|what|which|when|where|how|why)\b", q)
     q = q[first.start() :] if first else q
@@ -29,14 +39,79 @@ def answer_kind(question: str) -> str:
         r"how (much|many|long|deep|far|high|tall|old|big|large|heavy|fast|often|wide)\b", q
     ):
         return "amount"
-    if re.match(r"what\b.*\b(cost|costs|price)\b", q):
-        return "amount"
-    if re.match(r"when\b|what (date|year|time)\b", q):
+    if re.match(r"when\b|what (date|year|time|day)\b", q):
         return "date"
+    noun = re.match(r"(what|which) ([a-z]+)(?: ([a-z]+))?", q)
+    after = set(noun.groups()[1:]) if noun else set()
+    if "country" in after:
+        return "country"
+    if after & MEASURES or re.match(r"what\b.*\b(cost|costs|price|weigh|weighs)\b", q):
+        return "amount"
+    if after & NAMED:
+        return "name"
     return "any"
 
 
-TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?:[.,][0-9]+)*")
+UNITS = {
+    "time": "second seconds minute minutes min hour hours day days week weeks month months year "
+    "years",
+    "length": "metre metres meter meters m km kilometre kilometres mile miles foot feet ft cm mm",
+    "mass": "kilogram kilograms kg gram grams g tonne tonnes ton tons pound pounds lb lbs",
+    "temperature": "degree degrees celsius fahrenheit",
+}
+UNIT_WORDS = {k: frozenset(v.split()) for k, v in UNITS.items()}
+ASKED_UNITS = (  # (the question says, the units an answer then carries)
+    (r"\bhow long\b", ("time", "length")),
+    (r"\bhow old\b|\bage\b", ("time",)),
+    (r"\bhow (deep|high|tall|far|wide)\b|\b(depth|height|length|width|distance)\b", ("length",)),
+    (r"\bhow heavy\b|\bweigh|\bweight\b|\bmass\b", ("mass",)),
+    (r"\btemperature\b|\bhow (hot|cold|warm)\b", ("temperature",)),
+)
+RANGE_END = re.compile(r"\b(until|till|close|closes|closing|end|ends)\b")
+
+
+def preference(sentence: str, text: str, question: str) -> int:
+    """How well a span of the kind asked fits what the question implies (``candidates`` offers
+    only the best-fitting): 1 for a sum in a currency when money is asked ("4.50 euros" /
+    ``MONEY``), a unit of the quantity asked ("95 minutes" for "how long", "14 metres" for "how
+    deep"), the counted noun ("212,000 containers" for "how many containers"), a country's name
+    for "which country", a clock time for "what time"; +1 for the end of a range ("9:00 to
+    20:00") when the question asks until when. 0 when nothing is implied."""
+    q = question.lower()
+    low = text.lower()
+    kind = answer_kind(question)
+    if kind == "country":
+        return int(low in COUNTRIES)
+    if kind == "date" and re.search(r"\btime\b", q):
+        at = sentence.find(text)
+        end = RANGE_END.search(q) and re.search(
+            r"\b(to|until|till)\s*$|[-\u2013]\s*$", sentence[:at]
+        )
+        return int(":" in text) + int(bool(end))
+    if kind != "amount":
+        return 0
+    if MONEY.search(q):
+        return int(in_currency(sentence, text))
+    wanted = {
+        u for pat, kinds in ASKED_UNITS if re.search(pat, q) for k in kinds for u in UNIT_WORDS[k]
+    }
+    if wanted:
+        return int(bool(set(low.split()) & wanted))
+    counted = re.search(r"\bhow many ([a-z]+)", q)
+    if counted and counted.group(1) not in ("of", "times"):
+        return int(stem(counted.group(1)) in terms(text))
+    return 0
+
+
+def in_currency(sentence: str, text: str) -> bool:
+    """The span is money: a currency word in it ("4.50 euros") or a sign before it ("€4.50")."""
+    at = sentence.find(text)
+    before = sentence[at - 1 : at] if at > 0 else ""
+    return before in ("$", "\u20ac", "\u00a3") or bool(set(text.lower().split()) & CURRENCY)
+
+
+TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?:[.,:][0-9]+)*")
+"""A word or number; "48,000", "2.7.1" and the clock time "20:00" are one token."""
 YEAR = re.compile(r"(1[89]|20)[0-9][0-9]")
 
 
@@ -136,13 +211,18 @@ def _run_before(a: int, toks, near: list[int]) -> int:
 
 def candidates(sents: list[str], question: str) -> list[str]:
     """Up to ``ANSWER_SPANS`` spans of ``sents`` of the kind the question asks for
-    (``answer_kind``; an amount is no bare year), nearest a question word first (ties: the
-    best sentence, the earlier position); one inside another is left out."""
+    (``answer_kind``; an amount is no bare year), only those that fit it best
+    (``preference``), then only those nearest a question word (a name or number at most one
+    token further than the nearest, none further when the nearest is a phrase right after the
+    question's words; a phrase only where it follows them as closely as the best), in that order (ties: the best sentence, the earlier position); one
+    inside another is left out. A small model offered "4.2 million" beside "212,000
+    containers" for "how many containers" picks either; the order of the offer does not
+    steer it."""
     kind = answer_kind(question)
     found = []
     for rank, sent in enumerate(sents):
         for pos, (k, text, dist) in enumerate(spans(sent, question)):
-            if kind == "name" and k != "name":
+            if kind in ("name", "country") and k != "name":
                 continue
             if kind != "any" and k == "phrase":
                 continue
@@ -150,7 +230,13 @@ def candidates(sents: list[str], question: str) -> list[str]:
                 continue
             if kind == "amount" and YEAR.fullmatch(text.split()[0]):
                 continue
-            found.append((dist, rank, pos, text))
-    texts = list(dict.fromkeys(t for *_, t in sorted(found)))
+            found.append((-preference(sent, text, question), dist, rank, pos, text, k))
+    if not found:
+        return []
+    best = min(found)
+    near = [
+        f for f in found if f[0] == best[0] and f[1] <= best[1] + (0 if f[5] == "phrase" else 1)
+    ]
+    texts = list(dict.fromkeys(f[4] for f in sorted(near)))
     # "2019" inside "since 2019" is the same candidate: keep the longer one, in its place
     return [t for t in texts if not any(t != o and t in o for o in texts)][:ANSWER_SPANS]

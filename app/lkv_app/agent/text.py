@@ -20,8 +20,9 @@ SENTENCE_END = re.compile(
 
 
 def words(text: str) -> list[str]:
-    """Lower-case words and numbers ("48,000", "2.7.1" stay whole), stopwords left out."""
-    return [w for w in re.findall(r"[a-z0-9]+(?:[.,][0-9]+)*", text.lower()) if w not in STOPWORDS]
+    """Lower-case words and numbers ("48,000", "2.7.1", "20:00" stay whole), stopwords left out."""
+    found = re.findall(r"[a-z0-9]+(?:[.,:][0-9]+)*", text.lower())
+    return [w for w in found if w not in STOPWORDS]
 
 
 def _stem(w: str) -> str:
@@ -43,13 +44,19 @@ IRREGULAR = (
 """Common English verbs whose past forms a suffix-stripping stem cannot join to the present
 ("Who wrote it?" / "It was written by ..."): each form maps to the last word's stem."""
 
-RELATED = {_stem(w): _stem(c) for w, c in (("price", "cost"), ("color", "colour"))} | {
+DERIVED = "weigh weight,high height,long length,wide width,deep depth,strong strength"
+"""A quality and its noun ("What does it weigh?" / "Weight: 11.5 kilograms")."""
+
+RELATED = {
+    _stem(w): _stem(c)
+    for w, c in (("price", "cost"), ("color", "colour"), *(p.split() for p in DERIVED.split(",")))
+} | {
     _stem(form): _stem(forms.split()[-1])
     for forms in IRREGULAR.split(",")
     for form in forms.split()
 }
 """Words a question and a document use for the same thing ("How much does it cost?" / "The
-price is ..."), and the ``IRREGULAR`` verb forms, each mapped to one stem. Deliberately short:
+price is ..."), the ``DERIVED`` nouns, and the ``IRREGULAR`` verb forms, each mapped to one stem. Deliberately short:
 a word added here changes every search and answer (and a homograph comes along: "found" a
 company is read as "find")."""
 
@@ -90,7 +97,36 @@ def sentences(text: str) -> list[str]:
     return [" ".join(u.split()) for u in units if u.strip()]
 
 
+NAMED = frozenset(
+    "company firm school country city town village place person team fund organisation "
+    "organization university ship vessel variety brand club author".split()
+)
+"""Nouns of things known by a proper name: "which company ...", "in which country ..." ask for
+a name."""
+MEASURES = frozenset(
+    "temperature speed weight price cost fare fee distance size height depth length width age "
+    "budget salary rate capacity population total amount number share percentage duration".split()
+)
+"""Nouns of quantities: "what night temperature ...", "what fare ..." ask for an amount."""
 FRAME_TERMS = frozenset(stem(w) for w in FRAME)
+DURATION_VERBS = frozenset(stem(w) for w in ("last", "take"))
+"""Verbs that only restate a "how long" frame ("How long does the battery last?")."""
+
+
+def frame_terms(question: str) -> frozenset[str]:
+    """The question's terms that say what kind of answer is wanted: ``FRAME``, and the
+    ``DURATION_VERBS`` of a "how long" question."""
+    if re.search(r"\bhow long\b", question.lower()):
+        return FRAME_TERMS | DURATION_VERBS
+    return FRAME_TERMS
+
+
+def type_noun(question: str) -> str | None:
+    """The stem of the noun right after "which"/"what" when it names a kind of answer
+    (``NAMED``, ``MEASURES``): "in which country" asks for a country, and the text need not
+    say "country"."""
+    typed = re.search(r"\b(?:which|what) ([a-z]+)", question.lower())
+    return stem(typed.group(1)) if typed and typed.group(1) in NAMED | MEASURES else None
 
 
 def idf_weights(sents: list[str], wanted: set[str]) -> dict[str, float]:
@@ -102,15 +138,15 @@ def idf_weights(sents: list[str], wanted: set[str]) -> dict[str, float]:
 
 
 def coverage(question: str, chosen: list[str], pool: list[str]) -> float:
-    """The share of the question's terms (``FRAME`` words left out), each weighted by its rarity
-    in ``pool`` (the results so far), that the ``chosen`` sentences hold: low when the results
-    never mention what is asked ("mayor", "colour"), whatever else they share with the
-    question."""
-    asked = terms(question) - FRAME_TERMS
+    """The share of the question's terms (``frame_terms`` left out, and the ``type_noun``
+    unless the chosen sentences hold it), each weighted by its rarity in ``pool`` (the results
+    so far), that the ``chosen`` sentences hold: low when the results never mention what is
+    asked ("mayor", "colour"), whatever else they share with the question."""
+    have = set().union(*(terms(s) for s in chosen)) if chosen else set()
+    asked = terms(question) - frame_terms(question) - ({type_noun(question)} - have)
     if not asked:
         return 0.0
     w = idf_weights(pool, asked)
-    have = set().union(*(terms(s) for s in chosen)) if chosen else set()
     return sum(w[t] for t in asked & have) / sum(w.values())
 
 
