@@ -19,6 +19,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from lkv_app.agent_tasks import SUITES, entry_key
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "results"
 README = ROOT / "README.md"
@@ -390,7 +392,7 @@ def needle_example(doc: dict) -> list[str]:
     return out
 
 
-AGENT_SUITES = ("main", "heldout", "heldout2")
+AGENT_SUITES = tuple(SUITES)
 
 
 def _agent_cell(entry: dict | None) -> str:
@@ -431,10 +433,7 @@ def agent(doc: dict) -> list[str]:
             "|---|" + "---|" * (len(AGENT_SUITES) + 7),
         ]
         for config in _agent_configs(keys):
-            entries = [
-                doc.get(f"{model}/{config}" + ("" if s == "main" else f"/{s}"))
-                for s in AGENT_SUITES
-            ]
+            entries = [doc.get(entry_key(model, config, s)) for s in AGENT_SUITES]
             runs = [r for e in entries if e for r in e.get("runs", [])]
             kinds = []
             for kind in ("lookup", "two_hop", "absent"):

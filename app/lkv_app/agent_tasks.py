@@ -204,3 +204,18 @@ HELDOUT3_TASKS = (
     Task("absent", "Who is the head teacher of Brekke School?"),
     Task("absent", "How many passengers did the ferry route carry in 2024?"),
 )
+
+SUITES = {
+    "main": TASKS,
+    "heldout": HELDOUT_TASKS,
+    "heldout2": HELDOUT2_TASKS,
+    "heldout3": HELDOUT3_TASKS,
+}
+"""``main``: the suite the agent was built against; ``heldout``, ``heldout2``, ``heldout3``: tasks
+written apart from it."""
+
+
+def entry_key(model: str, config: str, suite: str) -> str:
+    """The key of a model's results for a configuration and suite in ``results/agent.json``:
+    ``MODEL/CONFIG`` for ``main``, ``MODEL/CONFIG/SUITE`` for the others."""
+    return f"{model}/{config}" + ("" if suite == "main" else f"/{suite}")

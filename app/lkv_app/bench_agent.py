@@ -27,20 +27,11 @@ from pathlib import Path
 from .agent import AgentSettings, collect
 from .agent.steps import NOT_FOUND
 from .agent_docs import agent_documents
-from .agent_tasks import HELDOUT2_TASKS, HELDOUT3_TASKS, HELDOUT_TASKS, TASKS, Task
+from .agent_tasks import SUITES, Task, entry_key
 from .chat_model import ChatLookaheadKV
 from .examples import example_documents
 from .server import server_info
 from .store import DocumentStore
-
-SUITES = {
-    "main": TASKS,
-    "heldout": HELDOUT_TASKS,
-    "heldout2": HELDOUT2_TASKS,
-    "heldout3": HELDOUT3_TASKS,
-}
-"""``main``: the suite the agent was built against; ``heldout``, ``heldout2``, ``heldout3``: tasks
-written apart from it (entries ``MODEL/CONFIG/SUITE``)."""
 
 
 def suite_documents(suite: str) -> dict[str, bytes]:
@@ -217,10 +208,9 @@ def main(argv: list[str] | None = None) -> None:
         k: v for k, v in data.items() if isinstance(v, dict) and ("summary" in v or k == TIMING)
     }
     model = Path(info.model_path or "unknown").name
-    suffix = "" if a.suite == "main" else "/" + a.suite
 
-    def entry_key(config: str) -> str:
-        return f"{model}/{config}{suffix}"
+    def key_of(config: str) -> str:
+        return entry_key(model, config, a.suite)
 
     llm = ChatLookaheadKV(base_url=info.url + "/v1", temperature=0, max_retries=0, timeout=1800)
     configs = {}
@@ -230,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
             max_turns=a.max_turns, eviction=policy, eviction_budget=int(b) if b else None
         )
     rows = {
-        key: recorded(None if a.fresh else data.get(entry_key(key)), tasks, a.max_turns)
+        key: recorded(None if a.fresh else data.get(key_of(key)), tasks, a.max_turns)
         for key in configs
     }
     with tempfile.TemporaryDirectory() as tmp:
@@ -261,13 +251,11 @@ def main(argv: list[str] | None = None) -> None:
                 key, i = futures[fut]
                 rows[key][i] = fut.result()
                 s = configs[key]
-                data[entry_key(key)] = entry(
-                    a, info, s.eviction, s.eviction_budget, rows[key], argv
-                )
+                data[key_of(key)] = entry(a, info, s.eviction, s.eviction_budget, rows[key], argv)
                 out.parent.mkdir(parents=True, exist_ok=True)
                 out.write_text(json.dumps(data, indent=2) + "\n")
     for key in configs:
-        print(key + suffix, json.dumps(data[entry_key(key)]["summary"]))
+        print(key_of(key), json.dumps(data[key_of(key)]["summary"]))
     print(f"-> {out}")
 
 
