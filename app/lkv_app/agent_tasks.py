@@ -6,7 +6,8 @@ answer and the agent must say so. ``expected``: strings one of which the answer 
 (case-insensitive, commas ignored); ``source``: the document the answer must name.
 ``TASKS`` is the suite the agent was built against; ``HELDOUT_TASKS``, ``HELDOUT2_TASKS`` and
 ``HELDOUT3_TASKS`` were written later, apart (see their comments for what each has seen);
-``HELDOUT3_TASKS`` is also over documents of its own (``agent_docs/``).
+``HELDOUT3_TASKS`` and ``HELDOUT4_TASKS`` are also over documents of their own (``agent_docs/``,
+``SUITE_DOCUMENTS``).
 """
 
 from __future__ import annotations
@@ -205,14 +206,63 @@ HELDOUT3_TASKS = (
     Task("absent", "How many passengers did the ferry route carry in 2024?"),
 )
 
+MUSEUM = "museum_exhibition_guide.md"
+CLINIC = "clinic_faq.txt"
+
+HELDOUT4_TASKS = (
+    # Written in session 7 after round 3 was measured on HELDOUT3_TASKS and before round 4 (made
+    # from heldout3's failures), over two more documents (a guide with a table, an FAQ), searched
+    # with the other eight: the blind check of round 4.
+    Task(
+        "lookup",
+        "How much is a student ticket at the Lindholm Maritime Museum?",
+        ("7 euros",),
+        MUSEUM,
+    ),
+    Task("lookup", "Who curated the Ice and Timber exhibition?", ("Strand",), MUSEUM),
+    Task("lookup", "When can I phone the Lindholm Community Clinic?", ("8:00", "11:30"), CLINIC),
+    Task("lookup", "How many parking spaces does the clinic have?", ("14",), CLINIC),
+    Task("lookup", "In what year did the Polar Wren sink?", ("1911",), MUSEUM),
+    Task("lookup", "How long do the guided tours of the museum last?", ("50 minutes",), MUSEUM),
+    Task(
+        "two_hop",
+        "Who is the captain of the ferry run by the company that sponsors the museum's exhibition?",
+        ("Solberg",),
+        FERRY,
+    ),
+    Task(
+        "two_hop",
+        "On which dates are flu vaccinations given at the school that won the science fair?",
+        ("10 October",),
+        CLINIC,
+    ),
+    Task(
+        "two_hop",
+        "What does an adult ticket cost at the museum next to the landing of the ferry that "
+        "Ingrid Solberg commands?",
+        ("12 euros",),
+        MUSEUM,
+    ),
+    Task("absent", "How much does a child's ticket to the maritime museum cost?"),
+    Task("absent", "How deep does the wreck of the Polar Wren lie?"),
+    Task("absent", "What is the phone number of the Lindholm Community Clinic?"),
+)
+
 SUITES = {
     "main": TASKS,
     "heldout": HELDOUT_TASKS,
     "heldout2": HELDOUT2_TASKS,
     "heldout3": HELDOUT3_TASKS,
+    "heldout4": HELDOUT4_TASKS,
 }
-"""``main``: the suite the agent was built against; ``heldout``, ``heldout2``, ``heldout3``: tasks
-written apart from it."""
+"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout4``: tasks written
+apart from it."""
+
+SUITE_DOCUMENTS = {
+    "heldout3": (FERRY, WATER, FAIR),
+    "heldout4": (FERRY, WATER, FAIR, MUSEUM, CLINIC),
+}
+"""The ``agent_docs`` a suite searches besides the examples (none for the others)."""
 
 
 def entry_key(model: str, config: str, suite: str) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 from .agent import AgentSettings, collect
 from .agent.steps import NOT_FOUND
 from .agent_docs import agent_documents
-from .agent_tasks import SUITES, Task, entry_key
+from .agent_tasks import SUITE_DOCUMENTS, SUITES, Task, entry_key
 from .chat_model import ChatLookaheadKV
 from .examples import example_documents
 from .server import server_info
@@ -35,11 +35,9 @@ from .store import DocumentStore
 
 
 def suite_documents(suite: str) -> dict[str, bytes]:
-    """What a suite's store holds: the examples, plus ``agent_docs`` for ``heldout3``."""
-    docs = example_documents()
-    if suite == "heldout3":
-        docs.update(agent_documents())
-    return docs
+    """What a suite's store holds: the examples, plus its ``SUITE_DOCUMENTS``."""
+    extra = agent_documents()
+    return example_documents() | {name: extra[name] for name in SUITE_DOCUMENTS.get(suite, ())}
 
 
 TIMING = "timing_jobs"

@@ -79,9 +79,11 @@ def test_model_path_is_written_without_the_home_folder():
 
 def test_every_suite_is_answerable_from_its_own_documents():
     """Each task's expected string stands in its source document (commas ignored, as scored),
-    the source is in the suite's store, no question is asked twice, and ``heldout3``'s documents
-    are searched only by ``heldout3``."""
+    the source is in the suite's store, no question is asked twice, and a suite's store holds
+    the examples and its own ``SUITE_DOCUMENTS``, nothing else."""
     from lkv_app.agent_docs import agent_documents
+    from lkv_app.agent_tasks import SUITE_DOCUMENTS
+    from lkv_app.examples import example_documents
 
     asked = [t.question for tasks in bench_agent.SUITES.values() for t in tasks]
     assert len(asked) == len(set(asked))
@@ -90,8 +92,8 @@ def test_every_suite_is_answerable_from_its_own_documents():
             k: v.decode().lower().replace(",", "")
             for k, v in bench_agent.suite_documents(suite).items()
         }
-        assert set(agent_documents()) <= set(docs) or suite != "heldout3"
-        assert not set(agent_documents()) & set(docs) or suite == "heldout3"
+        assert set(docs) - set(example_documents()) == set(SUITE_DOCUMENTS.get(suite, ()))
+        assert set(SUITE_DOCUMENTS.get(suite, ())) <= set(agent_documents())
         for t in tasks:
             if t.kind == "absent":
                 assert t.source is None and not t.expected, t
