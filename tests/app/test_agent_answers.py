@@ -4,8 +4,11 @@ clock time) and sit nearest its words."""
 
 from __future__ import annotations
 
+import re
+
 from lkv_app.agent.answers import answer_kind, candidates
-from lkv_app.agent.text import coverage
+from lkv_app.agent.steps import answer_pattern, best_sentences
+from lkv_app.agent.text import coverage, sentences, terms
 
 HOURS = "On weekdays it stays open from 9:00 to 20:00."
 SOUP = "The canteen sells about 140 bowls of this soup each Friday, at 4.50 euros a bowl."
@@ -55,3 +58,55 @@ def test_a_country_is_preferred_when_one_is_asked_for():
     assert coverage("In which country is Corvid Robotics?", [MAKER], [MAKER]) == 1.0
     funded = ["The trial was funded by the Nordic Horticulture Fund."]
     assert coverage("Which fund paid for the trial?", funded, funded) > 0.5
+
+
+def test_header_lines_list_items_and_table_rows_are_sentences_of_their_own():
+    email = "From: Lars Nyland, teacher\nTo: all schools\nSubject: Fair 2026\n\nDear all,\nThanks."
+    assert sentences(email)[:3] == [
+        "From: Lars Nyland, teacher",
+        "To: all schools",
+        "Subject: Fair 2026",
+    ]
+    listed = "Departures\n- From Kestrel Bay: first sailing 06:45.\n- From Lindholm: 07:50."
+    assert sentences(listed) == [
+        "Departures",
+        "- From Kestrel Bay: first sailing 06:45.",
+        "- From Lindholm: 07:50.",
+    ]
+    table = "| Ticket | Price |\n|---|---|\n| Adult | 12 euros |\n| Student | 7 euros |"
+    assert sentences(table)[1:] == [
+        "Ticket: Adult | Price: 12 euros",
+        "Ticket: Student | Price: 7 euros",
+    ]
+    # the student's row holds "student" and a price; the adult's only "ticket"
+    assert candidates(sentences(table), "How much is a student ticket?")[0] == "7 euros"
+
+
+def test_a_doubled_consonant_and_a_qualifying_adverb_do_not_hide_a_match():
+    assert terms("the winning team") == terms("the team will win")
+    lost = "About 95,000 litres of water were lost before the valves were shut."
+    assert candidates([lost], "How many litres of water were lost?") == ["95,000 litres"]
+
+
+def test_a_sentence_holding_what_the_question_implies_joins_the_answer_sentences():
+    found = [
+        (
+            "fair.txt",
+            "Subject: Science fair 2026: results and prize ceremony\n\n"
+            "The prize ceremony will take place in the town library on 12 March at 18:00.",
+        )
+    ]
+    q = "On what date is the prize ceremony of the science fair?"
+    # the subject line covers the whole question but holds only a bare year
+    assert best_sentences(found, q)[0].startswith("Subject:")
+    assert re.fullmatch(answer_pattern(found, q), "12 March")
+    assert not re.fullmatch(answer_pattern(found, q), "2026")
+    log = [
+        (
+            "log.txt",
+            "A main burst on Harbour Road, beside the ferry terminal. About 95,000 litres of "
+            "water were lost before the valves were shut. Summary: 405,000 litres lost in all.",
+        )
+    ]
+    q = "How many litres of water were lost in the burst on Harbour Road?"
+    assert re.fullmatch(answer_pattern(log, q), "95,000 litres")

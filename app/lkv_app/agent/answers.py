@@ -75,8 +75,9 @@ def preference(sentence: str, text: str, question: str) -> int:
     only the best-fitting): 1 for a sum in a currency when money is asked ("4.50 euros" /
     ``MONEY``), a unit of the quantity asked ("95 minutes" for "how long", "14 metres" for "how
     deep"), the counted noun ("212,000 containers" for "how many containers"), a country's name
-    for "which country", a clock time for "what time"; +1 for the end of a range ("9:00 to
-    20:00") when the question asks until when. 0 when nothing is implied."""
+    for "which country", a clock time for "what time" (+1 for the end of a range, "9:00 to
+    20:00", when the question asks until when), a year for "what year", a day or clock time
+    (not a bare year) for "when" or "what date". 0 when nothing is implied or nothing fits."""
     q = question.lower()
     low = text.lower()
     kind = answer_kind(question)
@@ -88,6 +89,10 @@ def preference(sentence: str, text: str, question: str) -> int:
             r"\b(to|until|till)\s*$|[-\u2013]\s*$", sentence[:at]
         )
         return int(":" in text) + int(bool(end))
+    if kind == "date" and re.search(r"\b(what|which) year\b", q):
+        return int(bool(YEAR.fullmatch(text)))
+    if kind == "date":  # when, what date, what day: a day of a month, a weekday or a clock time
+        return int(":" in text or bool(set(low.split()) & (MONTHS | WEEKDAYS)))
     if kind != "amount":
         return 0
     if MONEY.search(q):
@@ -209,15 +214,9 @@ def _run_before(a: int, toks, near: list[int]) -> int:
     return run
 
 
-def candidates(sents: list[str], question: str) -> list[str]:
-    """Up to ``ANSWER_SPANS`` spans of ``sents`` of the kind the question asks for
-    (``answer_kind``; an amount is no bare year), only those that fit it best
-    (``preference``), then only those nearest a question word (a name or number at most one
-    token further than the nearest, none further when the nearest is a phrase right after the
-    question's words; a phrase only where it follows them as closely as the best), in that order (ties: the best sentence, the earlier position); one
-    inside another is left out. A small model offered "4.2 million" beside "212,000
-    containers" for "how many containers" picks either; the order of the offer does not
-    steer it."""
+def _typed(sents: list[str], question: str) -> list[tuple]:
+    """(-preference, distance, sentence rank, position, text, span kind) of every span of
+    ``sents`` of the kind the question asks for (an amount is no bare year)."""
     kind = answer_kind(question)
     found = []
     for rank, sent in enumerate(sents):
@@ -231,11 +230,31 @@ def candidates(sents: list[str], question: str) -> list[str]:
             if kind == "amount" and YEAR.fullmatch(text.split()[0]):
                 continue
             found.append((-preference(sent, text, question), dist, rank, pos, text, k))
+    return found
+
+
+def fit(sentence: str, question: str) -> int:
+    """The best ``preference`` among the sentence's spans of the kind asked (0: none fits what
+    the question implies, or it implies nothing)."""
+    return max((-f[0] for f in _typed([sentence], question)), default=0)
+
+
+def candidates(sents: list[str], question: str) -> list[str]:
+    """Up to ``ANSWER_SPANS`` spans of ``sents`` of the kind the question asks for
+    (``answer_kind``; an amount is no bare year), only those that fit it best
+    (``preference``), then only those nearest a question word (a name or number at most one
+    token further than the nearest, none further when the nearest is a phrase right after the
+    question's words; a phrase only where it follows them as closely as the best), in that
+    order (ties: the best sentence, the earlier position); one inside another is left out. A
+    small model offered "4.2 million" beside "212,000 containers" for "how many containers"
+    picks either; the order of the offer does not steer it."""
+    found = _typed(sents, question)
     if not found:
         return []
     best = min(found)
+    slack = 0 if best[5] == "phrase" else 1  # a phrase right after the question's words
     near = [
-        f for f in found if f[0] == best[0] and f[1] <= best[1] + (0 if f[5] == "phrase" else 1)
+        f for f in found if f[0] == best[0] and f[1] <= best[1] + (0 if f[5] == "phrase" else slack)
     ]
     texts = list(dict.fromkeys(f[4] for f in sorted(near)))
     # "2019" inside "since 2019" is the same candidate: keep the longer one, in its place

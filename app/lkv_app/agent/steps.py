@@ -28,7 +28,7 @@ import uuid
 
 from langchain_core.messages import AIMessage
 
-from .answers import candidates
+from .answers import candidates, fit
 from .text import (
     MONTHS,
     STOPWORDS,
@@ -188,7 +188,9 @@ def best_sentences(
     asks of it ("the secret ingredient"), so it must hold a candidate answer of the kind asked
     (``candidates``: a price, not a place) where any sentence does; a lookup's first pick
     usually answers alone, and a second sentence would only offer the model wrong
-    candidates."""
+    candidates. When what the question implies (``answers.fit``: a sum in a currency, litres,
+    a date) is in none of the picks, the best sentence that holds it and shares
+    ``RELEVANT_TERMS`` words with the question joins them."""
     weights = {t: 0.5 for q in queries for t in terms(q)} | {t: 2.0 for t in terms(question)}
     sents = list(dict.fromkeys(sent for _, text in found for sent in sentences(text)))
     picked: list[int] = []
@@ -205,6 +207,21 @@ def best_sentences(
             break
         picked.append(i)
         covered |= terms(sents[i])
+    if picked and not any(fit(sents[i], question) for i in picked):
+        # what the question implies (a sum in euros, litres, a date) is in none of them: the
+        # best-scoring sentence about the question that holds one ("About 95,000 litres of
+        # water were lost" after the sentence naming the burst)
+        asked = terms(question)
+        full = overlap_scores(sents, weights)
+        more = [
+            i
+            for i in range(len(sents))
+            if i not in picked
+            and len(terms(sents[i]) & asked) >= RELEVANT_TERMS
+            and fit(sents[i], question)
+        ]
+        if more:
+            picked.append(min(more, key=lambda i: (-full[i], i)))
     return [sents[i] for i in picked]
 
 

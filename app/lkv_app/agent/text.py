@@ -8,8 +8,12 @@ import re
 STOPWORDS = frozenset(
     "a an and are as at be by for from has have in is it its of on or that the this to was were "
     "which who with what when where how many much does did do one whose whom will would can "
-    "could should there their get got gets".split()
+    "could should there their get got gets about around nearly almost roughly approximately "
+    "exactly some only just each every all both these those after before since during until "
+    "than then also into".split()
 )
+"""Function words, and the adverbs and prepositions that qualify a figure ("About 95,000
+litres", "after the dredging"): neither what a question is about nor the start of a name."""
 MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
@@ -28,7 +32,12 @@ def words(text: str) -> list[str]:
 def _stem(w: str) -> str:
     for end in ("ing", "ed", "es", "s", "e"):
         if len(w) > len(end) + 2 and w.endswith(end):
-            return w[: -len(end)]
+            s = w[: -len(end)]
+            # "winning", "planned": one of a doubled consonant goes ("win", "plan"); not l, s, z
+            # ("falling", "passed") nor in a stem that would be two letters ("added")
+            if end in ("ing", "ed") and len(s) > 3 and s[-1] == s[-2] and s[-1] not in "aeioulsz":
+                s = s[:-1]
+            return s
     return w
 
 
@@ -80,20 +89,52 @@ def terms(text: str) -> set[str]:
     return {stem(w) for w in re.findall(r"[A-Za-z0-9]+", text) if w.lower() not in STOPWORDS}
 
 
+ITEM = re.compile(
+    r"^(?:[-*\u2022] |[0-9]{1,2}[.)] |\|)|^[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}:(?:\s|$)"
+)
+"""A line that starts a unit of its own: a list item ("- ", "2. "), a table row ("| Adult | 12
+euros |"), a field ("Subject: ...", "Weight: 11.5 kg", "Q: ...", "A: ...")."""
+TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
+
+
 def sentences(text: str) -> list[str]:
-    """The text's sentences: headings and blank-line-separated paragraphs apart, each split
-    after ". " before a capital or a digit (not after an initial, "Dr." or a leading "1."),
-    whitespace collapsed."""
+    """The text's sentences: headings, list items, table rows, fields ("Subject: ...") and
+    blank-line-separated paragraphs apart, each split after ". " before a capital or a digit
+    (not after an initial, "Dr." or a leading "1."), whitespace collapsed; a table row's cells
+    joined by " | ", each after its column's header ("Ticket: Student | Price: 7 euros"), the
+    rule line ("|---|") left out. An email's header lines or a list's items
+    run together would read as one sentence whose capitalised words all look like names."""
     units: list[str] = []
     para: list[str] = []
+    header: list[str] = []  # the cells of the current table's header row
+
+    def flush() -> None:
+        nonlocal para
+        units.extend(SENTENCE_END.split(" ".join(para)) if para else [])
+        para = []
+
     for line in [*text.splitlines(), ""]:
-        if line.lstrip().startswith("#") or not line.strip():
-            units += SENTENCE_END.split(" ".join(para)) if para else []
-            para = []
-            if line.strip():
-                units.append(line.strip().lstrip("#").strip())
+        line = line.strip()
+        if not line.startswith("|"):
+            header = []
+        if line.startswith("#") or not line:
+            flush()
+            if line:
+                units.append(line.lstrip("#").strip())
+        elif TABLE_RULE.fullmatch(line) and "-" in line:
+            flush()
+            header = units[-1].split(" | ") if units else []
+        elif line.startswith("|"):
+            flush()
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if len(header) == len(cells):
+                cells = [f"{h}: {c}" for h, c in zip(header, cells, strict=True)]
+            units.append(" | ".join(cells))
+        elif ITEM.match(line):
+            flush()
+            para.append(line)
         else:
-            para.append(line.strip())
+            para.append(line)
     return [" ".join(u.split()) for u in units if u.strip()]
 
 
