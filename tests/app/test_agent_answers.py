@@ -110,3 +110,12 @@ def test_a_sentence_holding_what_the_question_implies_joins_the_answer_sentences
     ]
     q = "How many litres of water were lost in the burst on Harbour Road?"
     assert re.fullmatch(answer_pattern(log, q), "95,000 litres")
+
+
+def test_a_title_belongs_to_the_name_and_a_past_form_meets_its_verb():
+    curated = ["The exhibition was curated by Dr. Elin Strand, who led the dive survey."]
+    assert candidates(curated, "Who curated the exhibition?") == ["Dr. Elin Strand"]
+    sank = ["The schooner Polar Wren sank in the pack ice in 1911."]
+    assert coverage("In what year did the Polar Wren sink?", sank, sank) == 1.0
+    assert candidates(sank, "In what year did the Polar Wren sink?") == ["1911"]
+    assert answer_kind("On which dates are the vaccinations given?") == "date"

@@ -14,6 +14,8 @@ from .text import MEASURES, MONTHS, NAMED, STOPWORDS, WEEKDAYS, stem, terms
 
 ANSWER_WORDS = 6
 ANSWER_SPANS = 3
+TITLES = frozenset("dr mr mrs ms prof st capt".split())
+"""Titles written with a full stop: part of the name they precede ("Dr. Elin Strand")."""
 
 
 MONEY = re.compile(r"\b(cost|costs|price|prices|pay|paid|fare|fares|fee|fees|charge|worth|spend)\b")
@@ -29,7 +31,7 @@ def answer_kind(question: str) -> str:
     followed within two words by a ``NAMED`` noun), "country" (which/what country: a name, a
     country's first), "amount" (how much/many/long/deep..., what ... cost/weigh, which/what
     followed by a ``MEASURES`` noun: a number, not a year), "date" (when, what
-    date/year/time/day: a number, a clock time too), else "any"."""
+    date/year/time/day, which dates: a number, a clock time too), else "any"."""
     q = question.lower()
     first = re.search(r"\b(who|whom|whose|what|which|when|where|how|why)\b", q)
     q = q[first.start() :] if first else q
@@ -39,7 +41,7 @@ def answer_kind(question: str) -> str:
         r"how (much|many|long|deep|far|high|tall|old|big|large|heavy|fast|often|wide)\b", q
     ):
         return "amount"
-    if re.match(r"when\b|what (date|year|time|day)\b", q):
+    if re.match(r"when\b|(what|which) (date|year|time|day)s?\b", q):
         return "date"
     noun = re.match(r"(what|which) ([a-z]+)(?: ([a-z]+))?", q)
     after = set(noun.groups()[1:]) if noun else set()
@@ -89,7 +91,7 @@ def preference(sentence: str, text: str, question: str) -> int:
             r"\b(to|until|till)\s*$|[-\u2013]\s*$", sentence[:at]
         )
         return int(":" in text) + int(bool(end))
-    if kind == "date" and re.search(r"\b(what|which) year\b", q):
+    if kind == "date" and re.search(r"\b(what|which) years?\b", q):
         return int(bool(YEAR.fullmatch(text)))
     if kind == "date":  # when, what date, what day: a day of a month, a weekday or a clock time
         return int(":" in text or bool(set(low.split()) & (MONTHS | WEEKDAYS)))
@@ -129,8 +131,11 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
     asked = terms(question)
     near = [i for i, t in enumerate(toks) if stem(t.group()) in asked]
 
-    def joined(i: int) -> bool:  # token i follows token i-1 after one space
-        return 0 < i < len(toks) and sentence[toks[i - 1].end() : toks[i].start()] == " "
+    def joined(i: int) -> bool:  # token i follows token i-1 after one space ("Dr. " too)
+        if not 0 < i < len(toks):
+            return False
+        gap = sentence[toks[i - 1].end() : toks[i].start()]
+        return gap == " " or (gap == ". " and toks[i - 1].group().lower() in TITLES)
 
     out = []
     for kind, i, j in [*_entities(toks, joined), *_phrases(sentence, toks, near, joined)]:
@@ -150,8 +155,10 @@ def _entities(toks, joined) -> list[tuple[str, int, int]]:
     first word alone, nor months or weekdays; a number may end one: "Sunvale 7") and numbers
     (with a month and year, "12 February 2026", or a unit, "48,000 euros")."""
 
-    def named(i: int) -> bool:
+    def named(i: int) -> bool:  # a title only before a name: "Dr. Elin Strand", never "Dr"
         w = toks[i].group()
+        if w.lower() in TITLES and not (joined(i + 1) and toks[i + 1].group()[0].isupper()):
+            return False
         return w[0].isupper() and w.lower() not in MONTHS | WEEKDAYS | STOPWORDS
 
     out, i = [], 0

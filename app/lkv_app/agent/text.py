@@ -48,7 +48,15 @@ IRREGULAR = (
     "said say,brought bring,went gone go,came come,saw seen see,knew known know,"
     "fell fallen fall,rose risen rise,won win,lost lose,sent send,spent spend,stood stand,"
     "drove driven drive,ate eaten eat,laid lay,lent lend,meant mean,sat sit,"
-    "shown show,taught teach,understood understand,wore worn wear,chaired chair"
+    "shown show,taught teach,understood understand,wore worn wear,chaired chair,"
+    "sank sunk sink,drank drunk drink,swam swum swim,sang sung sing,rang rung ring,"
+    "flew flown fly,drew drawn draw,threw thrown throw,blew blown blow,broke broken break,"
+    "froze frozen freeze,stole stolen steal,woke woken wake,rode ridden ride,hid hidden hide,"
+    "forgot forgotten forget,felt feel,slept sleep,swept sweep,bent bend,heard hear,"
+    "caught catch,thought think,fought fight,sought seek,dug dig,hung hang,fed feed,"
+    "dealt deal,struck strike,stuck stick,swung swing,slid slide,shook shaken shake,"
+    "arose arisen arise,forbade forbidden forbid,bore born borne bear,tore torn tear,"
+    "spun spin,sprang sprung spring,withdrew withdrawn withdraw,overtook overtaken overtake"
 )
 """Common English verbs whose past forms a suffix-stripping stem cannot join to the present
 ("Who wrote it?" / "It was written by ..."): each form maps to the last word's stem."""
