@@ -49,7 +49,8 @@ stop_server() {  # TERM, then KILL if SGLang is still draining after 30 s: never
   kill -KILL -- -"$SERVER_PID" 2>/dev/null || true
 }
 trap stop_server EXIT
-trap 'exit 143' INT TERM
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
 for _ in $(seq 240); do
   if ! kill -0 "$SERVER_PID" 2>/dev/null; then
