@@ -9,9 +9,10 @@ to choose picked one word, "day" or "Port", and retrieved the wrong passages); a
 2..5 words from the question and the names and numbers in the results so far
 (``query_pattern``), so a second hop can search for what the first one found.
 
-An answer is one of at most ``answers.ANSWER_SPANS`` candidates copied from the result sentences most
-about the question (``answer_pattern``: ``best_sentences``, ``candidates``, ``spans``), of the
-kind its first question word asks for (``answer_kind``), or "unknown", offered by how much of
+An answer is one of at most ``answers.ANSWER_SPANS`` candidates copied from the result
+sentences most about the question (``answer_pattern``: ``best_sentences``, and
+``answers.candidates``), of the kind the question asks for and fitting what it implies (a
+currency, a unit, a clock time), or "unknown", offered by how much of
 the question those sentences cover (``text.coverage``). It must also be supported by the tool
 results (``ground``): its numbers and most of its words appear in one sentence, that sentence
 is one it was offered from or shares two words with the question or the queries made, and the

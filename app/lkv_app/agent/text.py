@@ -73,9 +73,9 @@ RELATED = {
     for form in forms.split()
 }
 """Words a question and a document use for the same thing ("How much does it cost?" / "The
-price is ..."), the ``DERIVED`` nouns, and the ``IRREGULAR`` verb forms, each mapped to one stem. Deliberately short:
-a word added here changes every search and answer (and a homograph comes along: "found" a
-company is read as "find")."""
+price is ..."), the ``DERIVED`` nouns, and the ``IRREGULAR`` verb forms, each mapped to one
+stem. Deliberately short: a word added here changes every search and answer (and a homograph
+comes along: "found" a company is read as "find")."""
 
 FRAME = frozenset(
     "date time year day type kind sort long deep far high tall old big large heavy fast often "
