@@ -355,6 +355,8 @@ def test_agent_tables_sum_the_suites_and_count_unsourced_answers():
     # none: main 1/1, heldout 1/2, no heldout2 or heldout3; 2 of 3 in all; one answer names no
     # source
     assert "| none | 1/1 | 1/2 | - | - | 2/3 (67%) | 1/2 | 0/0 | 1/1 | 0 | 1 | 2.0 |" in body
-    assert "| lookaheadkv@256 | - | - | 0/1 | - | 0/1 (0%) | 0/0 | 0/1 | 0/0 | 1 | 1 | 2.0 |" in body
+    assert (
+        "| lookaheadkv@256 | - | - | 0/1 | - | 0/1 (0%) | 0/0 | 0/1 | 0/0 | 1 | 1 | 2.0 |" in body
+    )
     versions = {"versions": {"v1": {"none/main": doc["m/none"]}}}
     assert readme_tables.agent_versions(versions)[-1] == "| v1 | 1/1 | - | - | - | 1/1 (100%) |"
