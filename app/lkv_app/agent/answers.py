@@ -72,17 +72,18 @@ ASKED_UNITS = (  # (the question says, the units an answer then carries)
 RANGE_END = re.compile(r"\b(until|till|close|closes|closing|end|ends)\b")
 
 
-def preference(sentence: str, text: str, question: str) -> int:
+def preference(sentence: str, text: str, question: str, kind: str | None = None) -> int:
     """How well a span of the kind asked fits what the question implies (``candidates`` offers
     only the best-fitting): 1 for a sum in a currency when money is asked ("4.50 euros" /
     ``MONEY``), a unit of the quantity asked ("95 minutes" for "how long", "14 metres" for "how
     deep"), the counted noun ("212,000 containers" for "how many containers"), a country's name
     for "which country", a clock time for "what time" (+1 for the end of a range, "9:00 to
     20:00", when the question asks until when), a year for "what year", a day or clock time
-    (not a bare year) for "when" or "what date". 0 when nothing is implied or nothing fits."""
+    (not a bare year) for "when" or "what date". 0 when nothing is implied or nothing fits.
+    ``kind``: the question's ``answer_kind``, when the caller has it already."""
     q = question.lower()
     low = text.lower()
-    kind = answer_kind(question)
+    kind = kind or answer_kind(question)
     if kind == "country":
         return int(low in COUNTRIES)
     if kind == "date" and re.search(r"\btime\b", q):
@@ -236,7 +237,7 @@ def _typed(sents: list[str], question: str) -> list[tuple]:
                 continue
             if kind == "amount" and YEAR.fullmatch(text.split()[0]):
                 continue
-            found.append((-preference(sent, text, question), dist, rank, pos, text, k))
+            found.append((-preference(sent, text, question, kind), dist, rank, pos, text, k))
     return found
 
 

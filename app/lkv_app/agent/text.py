@@ -97,11 +97,10 @@ def terms(text: str) -> set[str]:
     return {stem(w) for w in re.findall(r"[A-Za-z0-9]+", text) if w.lower() not in STOPWORDS}
 
 
-ITEM = re.compile(
-    r"^(?:[-*\u2022] |[0-9]{1,2}[.)] |\|)|^[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}:(?:\s|$)"
-)
-"""A line that starts a unit of its own: a list item ("- ", "2. "), a table row ("| Adult | 12
-euros |"), a field ("Subject: ...", "Weight: 11.5 kg", "Q: ...", "A: ...")."""
+ITEM = re.compile(r"^(?:[-*\u2022] |[0-9]{1,2}[.)] )|^[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}:(?:\s|$)")
+"""A line that starts a unit of its own: a list item ("- ", "2. ") or a field ("Subject: ...",
+"Weight: 11.5 kg", "Q: ...", "A: "). Table rows ("| Adult | 12 euros |") are units of their
+own as well (``sentences`` handles them first)."""
 TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
 
 
