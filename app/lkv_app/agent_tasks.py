@@ -6,8 +6,8 @@ answer and the agent must say so. ``expected``: strings one of which the answer 
 (case-insensitive, commas ignored); ``source``: the document the answer must name.
 ``TASKS`` is the suite the agent was built against; ``HELDOUT_TASKS``, ``HELDOUT2_TASKS`` and
 ``HELDOUT3_TASKS`` were written later, apart (see their comments for what each has seen);
-``HELDOUT3_TASKS`` and ``HELDOUT4_TASKS`` are also over documents of their own (``agent_docs/``,
-``SUITE_DOCUMENTS``).
+``HELDOUT3_TASKS``, ``HELDOUT4_TASKS`` and ``HELDOUT5_TASKS`` are also over documents of their own
+(``agent_docs/``, ``SUITE_DOCUMENTS``).
 """
 
 from __future__ import annotations
@@ -248,19 +248,74 @@ HELDOUT4_TASKS = (
     Task("absent", "What is the phone number of the Lindholm Community Clinic?"),
 )
 
+INVOICE = "nordmill_invoice.txt"
+CLEANUP = "beach_cleanup_thread.txt"
+
+HELDOUT5_TASKS = (
+    # Written at the start of session 8, before any agent change of that session, over two
+    # documents of shapes no agent version was run on (an invoice with aligned columns, an email
+    # thread with quoted replies), searched with the other ten: blind to round 5 (8811b49).
+    Task(
+        "lookup",
+        "What is the invoice number of the Nordmill Flour invoice?",
+        ("2027-0113",),
+        INVOICE,
+    ),
+    Task("lookup", "When is payment of the Nordmill Flour invoice due?", ("7 February",), INVOICE),
+    Task("lookup", "How much VAT does the Nordmill Flour invoice charge?", ("39.36",), INVOICE),
+    Task(
+        "lookup",
+        "How many volunteers have signed up for the Lindholm beach clean-up?",
+        ("63",),
+        CLEANUP,
+    ),
+    Task(
+        "lookup",
+        "How many litter pickers can the depot lend for the beach clean-up?",
+        ("40",),
+        CLEANUP,
+    ),
+    Task("lookup", "In which country is Nordmill Flour based?", ("Sweden",), INVOICE),
+    Task(
+        "two_hop",
+        "How many bowls of soup a Friday does the canteen that ordered red lentils from Nordmill "
+        "Flour sell?",
+        ("140",),
+        SOUP,
+    ),
+    Task(
+        "two_hop",
+        "What unit price does Nordmill Flour charge for the secret ingredient of the harbour "
+        "canteen's house soup?",
+        ("21.00", "21 "),
+        INVOICE,
+    ),
+    Task(
+        "two_hop",
+        "Who commands the ferry that stops at the meeting point of the Lindholm beach clean-up?",
+        ("Solberg",),
+        FERRY,
+    ),
+    Task("absent", "How many volunteers took part in the Lindholm beach clean-up last year?"),
+    Task("absent", "Who is the mayor of Lindholm?"),
+    Task("absent", "What is the phone number of the Nordmill Flour delivery driver?"),
+)
+
 SUITES = {
     "main": TASKS,
     "heldout": HELDOUT_TASKS,
     "heldout2": HELDOUT2_TASKS,
     "heldout3": HELDOUT3_TASKS,
     "heldout4": HELDOUT4_TASKS,
+    "heldout5": HELDOUT5_TASKS,
 }
-"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout4``: tasks written
+"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout5``: tasks written
 apart from it."""
 
 SUITE_DOCUMENTS = {
     "heldout3": (FERRY, WATER, FAIR),
     "heldout4": (FERRY, WATER, FAIR, MUSEUM, CLINIC),
+    "heldout5": (FERRY, WATER, FAIR, MUSEUM, CLINIC, INVOICE, CLEANUP),
 }
 """The ``agent_docs`` a suite searches besides the examples (none for the others)."""
 

@@ -352,12 +352,17 @@ def test_agent_tables_sum_the_suites_and_count_unsourced_answers():
         "m/lookaheadkv@256/heldout2": _agent_entry([_row("two_hop", False, "x", "limit")]),
     }
     body = "\n".join(readme_tables.agent(doc))
-    # none: main 1/1, heldout 1/2, no heldout2..heldout4; 2 of 3 in all; one answer names no
-    # source (one column per suite of agent_tasks.SUITES: main, heldout, heldout2..4)
-    assert "| none | 1/1 | 1/2 | - | - | - | 2/3 (67%) | 1/2 | 0/0 | 1/1 | 0 | 1 | 2.0 |" in body
+    # none: main 1/1, heldout 1/2, no heldout2..heldout5; 2 of 3 in all; one answer names no
+    # source (one column per suite of agent_tasks.SUITES: main, heldout, heldout2..5)
     assert (
-        "| lookaheadkv@256 | - | - | 0/1 | - | - | 0/1 (0%) | 0/0 | 0/1 | 0/0 | 1 | 1 | 2.0 |"
+        "| none | 1/1 | 1/2 | - | - | - | - | 2/3 (67%) | 1/2 | 0/0 | 1/1 | 0 | 1 | 2.0 |" in body
+    )
+    assert (
+        "| lookaheadkv@256 | - | - | 0/1 | - | - | - | 0/1 (0%) | 0/0 | 0/1 | 0/0 | 1 | 1 | 2.0 |"
         in body
     )
     versions = {"versions": {"v1": {"none/main": doc["m/none"]}}}
-    assert readme_tables.agent_versions(versions)[-1] == "| v1 | 1/1 | - | - | - | - | 1/1 (100%) |"
+    assert (
+        readme_tables.agent_versions(versions)[-1]
+        == "| v1 | 1/1 | - | - | - | - | - | 1/1 (100%) |"
+    )
