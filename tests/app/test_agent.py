@@ -295,3 +295,27 @@ def test_tools(filled_store):
     assert "stored documents: cats.md, mars.txt" in tools["read_document"].invoke(
         {"name": "nope.txt"}
     )
+
+
+def test_a_question_about_what_no_document_mentions_may_only_be_unknown(filled_store, llm, fake):
+    filled_store.ingest(
+        "robot.txt",
+        b"The R3 robot is built by Corvid Robotics, a company based in Tampere. "
+        b"The chief engineer of the project is Jonas Lindqvist.\n",
+    )
+    fake.script = lambda messages, tools: Reply(
+        text=json.dumps({"tool": "search_documents", "query": "chief Corvid Robotics"})
+        if offers_a_call(fake)
+        else json.dumps({"answer": "unknown"})
+    )
+
+    def offered(question: str) -> str:
+        fake.requests.clear()
+        collect(question, filled_store, llm, AgentSettings(max_turns=2))
+        schema = fake.requests[-1]["response_format"]["json_schema"]["schema"]
+        return schema["properties"]["answer"]["pattern"]
+
+    # the results share "chief", "Corvid", "Robotics" with the question: names are offered
+    assert "Jonas Lindqvist" in offered("Who is the chief engineer of Corvid Robotics?")
+    # "executive" is in no stored document: only "unknown"
+    assert offered("Who is the chief executive of Corvid Robotics?") == "^unknown$"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from lkv_app.agent.answers import answer_kind, candidates
+from lkv_app.agent.mentions import unmentioned, vocabulary
 from lkv_app.agent.steps import answer_pattern, best_sentences
 from lkv_app.agent.text import coverage, sentences, terms
 
@@ -119,3 +120,76 @@ def test_a_title_belongs_to_the_name_and_a_past_form_meets_its_verb():
     assert coverage("In what year did the Polar Wren sink?", sank, sank) == 1.0
     assert candidates(sank, "In what year did the Polar Wren sink?") == ["1911"]
     assert answer_kind("On which dates are the vaccinations given?") == "date"
+
+
+INVOICE = """NORDMILL FLOUR AB                INVOICE
+Payment due:      7 February 2027
+
+Item                     Qty   Unit price   Amount
+Rye flour, 10 kg bag       4    14.50 EUR    58.00 EUR
+Smoked paprika, 1 kg tin   2    21.00 EUR    42.00 EUR
+
+VAT 12 %                               39.36 EUR
+Late payment: interest of 8 % a year is charged after the due date."""
+
+
+def test_a_plain_text_table_is_read_row_by_row_under_its_column_headers():
+    assert sentences(INVOICE) == [
+        "NORDMILL FLOUR AB | INVOICE",
+        "Payment due: 7 February 2027",
+        "Item | Qty | Unit price | Amount",
+        "Item: Rye flour, 10 kg bag | Qty: 4 | Unit price: 14.50 EUR | Amount: 58.00 EUR",
+        "Item: Smoked paprika, 1 kg tin | Qty: 2 | Unit price: 21.00 EUR | Amount: 42.00 EUR",
+        "VAT 12 % | 39.36 EUR",
+        "Late payment: interest of 8 % a year is charged after the due date.",
+    ]
+    # one space between words is prose, not columns
+    assert sentences("The fee is 4 euros.  It is paid at the door.") == [
+        "The fee is 4 euros.",
+        "It is paid at the door.",
+    ]
+
+
+def test_a_currency_code_after_a_number_makes_it_a_sum_and_settles_a_tie():
+    q = "How much VAT does the Nordmill Flour invoice charge?"
+    assert candidates(["VAT 12 % | 39.36 EUR"], q) == ["39.36 EUR"]
+    # "charge" and "VAT" each appear once: the tie goes to the sentence holding a sum
+    picked = best_sentences([("invoice.txt", INVOICE)], q)
+    assert "VAT 12 % | 39.36 EUR" in picked
+    assert re.fullmatch(answer_pattern([("invoice.txt", INVOICE)], q), "39.36 EUR")
+
+
+def test_the_second_hop_follows_what_the_first_sentence_says_of_the_question():
+    found = [
+        (
+            "soup.md",
+            "Ingredients: 300 grams of red lentils, 2 onions and the secret ingredient: a "
+            "teaspoon of smoked paprika.",
+        ),
+        ("invoice.txt", INVOICE),
+    ]
+    q = "What unit price does Nordmill Flour charge for the secret ingredient of the soup?"
+    picked = best_sentences(found, q)
+    assert picked[0].startswith("Ingredients:")
+    # "Rye flour" shares "flour" with the question; the bridge "smoked paprika" decides
+    assert any(s.startswith("Item: Smoked paprika") for s in picked)
+    assert candidates(picked, q) == ["21.00 EUR"]
+
+
+def test_the_nouns_of_a_question_that_no_document_mentions():
+    vocab = vocabulary(
+        ["The MS Alva is commanded by Captain Ingrid Solberg. Robots: 212,000 containers.", INVOICE]
+    )
+    assert unmentioned("Who is the chief executive of Nordmill Flour?", vocab) == {
+        "chief",
+        "executiv",
+    }
+    assert unmentioned("How much does a child's ticket cost?", vocab) == {"child", "ticket"}
+    assert unmentioned("Who is the mayor of Tampere?", vocab) == {"mayor", "tamper"}
+    # verbs, participles and the answer's frame are not what the question is about
+    assert unmentioned("When does the first ferry leave?", vocab) == {"first", "ferry"} - vocab
+    assert unmentioned("Which fund paid for the paprika?", vocab) == set()
+    assert unmentioned("What is the number of containers?", vocab) == set()
+    assert unmentioned("What colour is the MS Alva?", vocab) == set()  # the answer's kind
+    assert unmentioned("Who commands the winning boat?", vocab) == {"boat"}
+    assert unmentioned("Who is the mayor?", frozenset()) == set()  # no documents: no claim

@@ -154,7 +154,7 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
 def _entities(toks, joined) -> list[tuple[str, int, int]]:
     """(kind, first, last token) of the names (runs of capitalised words, not a sentence's
     first word alone, nor months or weekdays; a number may end one: "Sunvale 7") and numbers
-    (with a month and year, "12 February 2026", or a unit, "48,000 euros")."""
+    (with a month and year, "12 February 2026", or a unit, "48,000 euros", "39.36 EUR")."""
 
     def named(i: int) -> bool:  # a title only before a name: "Dr. Elin Strand", never "Dr"
         w = toks[i].group()
@@ -179,8 +179,8 @@ def _entities(toks, joined) -> list[tuple[str, int, int]]:
                     j += 1
                     if joined(j + 1) and YEAR.fullmatch(toks[j + 1].group()):
                         j += 1
-                elif nxt.islower() and nxt not in STOPWORDS:
-                    j += 1
+                elif (nxt.islower() and nxt not in STOPWORDS) or nxt.lower() in CURRENCY:
+                    j += 1  # a unit, or a currency code: "39.36 EUR"
             out.append(("number", i, j))
         i = j + 1
     return out

@@ -6,7 +6,8 @@ a tool or answer, the last allowed turn must answer, and a call already made is 
 again (the model is asked for an answer instead), so no run hits the turn limit. It also
 renders the transcript for a small model (calls as the JSON it wrote, results as user turns);
 the rendering depends only on the state, so each turn's prompt extends the previous one and the
-server's prefix cache reuses it. Each turn carries its own eviction budget
+server's prefix cache reuses it. A question about a thing no stored document mentions
+(``mentions.unmentioned``) may only be answered "unknown". Each turn carries its own eviction budget
 (``eviction_budget + budget_growth * turn``).
 """
 
@@ -26,6 +27,7 @@ from ..eviction import EvictionInfo
 from ..qa import check_question
 from ..server import server_errors
 from ..store import DocumentStore
+from .mentions import unmentioned, vocabulary
 from .steps import NOT_FOUND, UNKNOWN, answer_schema, call_key, passages, step_schema, to_message
 from .tools import RESULT_TOKENS, make_tools
 
@@ -128,9 +130,15 @@ def timed(handler, req, schema: dict) -> tuple:
 class ConstrainedSteps(AgentMiddleware):
     """One constrained model call per turn; see the module's docstring."""
 
-    def __init__(self, llm: ChatLookaheadKV, settings: AgentSettings, doc_names: list[str]):
+    def __init__(
+        self,
+        llm: ChatLookaheadKV,
+        settings: AgentSettings,
+        doc_names: list[str],
+        vocab: frozenset[str] = frozenset(),
+    ):
         super().__init__()
-        self.llm, self.settings, self.names = llm, settings, doc_names
+        self.llm, self.settings, self.names, self.vocab = llm, settings, doc_names, vocab
 
     def wrap_model_call(self, request, handler):
         s, msgs = self.settings, request.messages
@@ -141,6 +149,7 @@ class ConstrainedSteps(AgentMiddleware):
         last = turn >= s.max_turns - 1
         found = [c for m in msgs if isinstance(m, ToolMessage) for c in passages(m.text)]
         question = next((m.text for m in msgs if isinstance(m, HumanMessage)), "")
+        silent = bool(unmentioned(question, self.vocab))  # no document mentions what is asked
         schema = step_schema(
             self.names,
             question,
@@ -148,6 +157,7 @@ class ConstrainedSteps(AgentMiddleware):
             may_answer=turn > 0 or last,
             found=found,
             queries=queries,
+            silent=silent,
         )
         update: dict = {"max_tokens": s.max_tokens, "json_schema": schema}
         if s.eviction is not None:
@@ -162,7 +172,7 @@ class ConstrainedSteps(AgentMiddleware):
         msg = to_message(response.result[-1], found, question, queries)
         must_answer = last
         if msg.tool_calls and call_key(msg.tool_calls[0]) in made:  # never the same call twice
-            only = answer_schema(found, question, queries)
+            only = answer_schema(found, question, queries, silent)
             answer = self.llm.model_copy(update={**update, "json_schema": only})
             response, call = timed(handler, req.override(model=answer), only)
             calls.append(call)
@@ -178,11 +188,12 @@ def build_agent(
     store: DocumentStore, llm: ChatLookaheadKV, settings: AgentSettings, question: str = ""
 ):
     names = [d.name for d in store.documents()]
+    vocab = vocabulary(store.read(name) for name in names)
     return create_agent(
         llm,
         make_tools(store, settings.result_tokens, question),
         system_prompt=SYSTEM.replace("{names}", ", ".join(names) or "(none stored)"),
-        middleware=[ConstrainedSteps(llm, settings, names)],
+        middleware=[ConstrainedSteps(llm, settings, names, vocab)],
     )
 
 

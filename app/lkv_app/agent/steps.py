@@ -29,7 +29,7 @@ import uuid
 
 from langchain_core.messages import AIMessage
 
-from .answers import candidates, fit
+from .answers import candidates, fit, spans
 from .text import (
     MONTHS,
     STOPWORDS,
@@ -196,24 +196,30 @@ def best_sentences(
     sents = list(dict.fromkeys(sent for _, text in found for sent in sentences(text)))
     picked: list[int] = []
     covered: set[str] = set()
+    bridge: dict[str, float] = {}
     while len(picked) < min(ANSWER_SENTENCES, len(sents)):
         if picked and coverage(question, [sents[i] for i in picked], sents) >= ANSWERED:
             break
-        scores = overlap_scores(sents, {t: w for t, w in weights.items() if t not in covered})
+        scores = overlap_scores(
+            sents, {t: w for t, w in weights.items() if t not in covered} | bridge
+        )
         left = [i for i in range(len(sents)) if i not in picked]
         if picked:  # the answer's sentence holds an answer of the kind asked, if any does
             left = [i for i in left if candidates([sents[i]], question)] or left
-        i = min(left, key=lambda i: (-scores[i], i))
+        # ties: the sentence whose answer fits what the question implies ("39.36 EUR" for
+        # "how much VAT does it charge" over "8 %" in "interest ... is charged")
+        i = min(left, key=lambda i: (-scores[i], -fit(sents[i], question), i))
         if not scores[i]:
             break
         picked.append(i)
         covered |= terms(sents[i])
+        bridge |= {t: 2.0 for t in bridge_terms(sents[i], question)}
     if picked and not any(fit(sents[i], question) for i in picked):
         # what the question implies (a sum in euros, litres, a date) is in none of them: the
         # best-scoring sentence about the question that holds one ("About 95,000 litres of
         # water were lost" after the sentence naming the burst)
         asked = terms(question)
-        full = overlap_scores(sents, weights)
+        full = overlap_scores(sents, weights | bridge)
         more = [
             i
             for i in range(len(sents))
@@ -224,6 +230,17 @@ def best_sentences(
         if more:
             picked.append(min(more, key=lambda i: (-full[i], i)))
     return [sents[i] for i in picked]
+
+
+def bridge_terms(sentence: str, question: str) -> set[str]:
+    """What a picked sentence says of the question's words, the names and phrases right next
+    to them, less the question's own terms: a two-hop question's bridge ("the secret
+    ingredient: a teaspoon of smoked paprika" makes "smoked paprika" what the next sentence
+    should hold, "Smoked paprika, 1 kg tin | Unit price: 21.00 EUR")."""
+    near = [
+        text for kind, text, dist in spans(sentence, question) if kind != "number" and dist <= 1
+    ]
+    return {t for text in near for t in terms(text)} - terms(question)
 
 
 def answer_sentences(
@@ -238,7 +255,10 @@ def answer_sentences(
 
 
 def answer_pattern(
-    found: list[tuple[str, str]], question: str, queries: tuple[str, ...] = ()
+    found: list[tuple[str, str]],
+    question: str,
+    queries: tuple[str, ...] = (),
+    silent: bool = False,
 ) -> str | None:
     """A regex for an answer copied from the results: one of the ``candidates`` (names,
     numbers, phrases of the kind asked for) of the best result sentences (``best_sentences``).
@@ -247,10 +267,11 @@ def answer_pattern(
     they cover less or hold no candidate, and is left out when they cover it all. A small
     model left to write its answer restates the question, strings words together ("12 January
     16 16 16") or invents; it says "unknown" next to the answer, or names whatever it read when
-    the results never mention what is asked."""
+    the results never mention what is asked. ``silent``: the stored documents never mention a
+    thing the question asks about (``mentions.unmentioned``): "unknown" only."""
     sents, cov = answer_sentences(found, question, queries)
     cands = candidates(sents, question)
-    if cov < UNANSWERED or not cands:
+    if silent or cov < UNANSWERED or not cands:
         return f"^{UNKNOWN}$"
     options = [rx(c) for c in cands]
     if cov < ANSWERED:
@@ -259,9 +280,12 @@ def answer_pattern(
 
 
 def answer_schema(
-    found: list[tuple[str, str]] = (), question: str = "", queries: tuple[str, ...] = ()
+    found: list[tuple[str, str]] = (),
+    question: str = "",
+    queries: tuple[str, ...] = (),
+    silent: bool = False,
 ) -> dict:
-    pattern = answer_pattern(list(found), question, queries)
+    pattern = answer_pattern(list(found), question, queries, silent)
     answer = (
         {"type": "string", "pattern": pattern}
         if pattern
@@ -276,7 +300,13 @@ def answer_schema(
 
 
 def step_schema(
-    doc_names: list[str], question: str, may_call: bool, may_answer: bool, found=(), queries=()
+    doc_names: list[str],
+    question: str,
+    may_call: bool,
+    may_answer: bool,
+    found=(),
+    queries=(),
+    silent: bool = False,
 ) -> dict:
     """Turn 1 (may_answer False) searches for the question's words: a whole document read
     first would be cut to the result budget before it reaches the fact; later turns may read a
@@ -286,7 +316,7 @@ def step_schema(
         if may_call
         else []
     )
-    options = calls + ([answer_schema(found, question, queries)] if may_answer else [])
+    options = calls + ([answer_schema(found, question, queries, silent)] if may_answer else [])
     return options[0] if len(options) == 1 else {"anyOf": options}
 
 

@@ -102,6 +102,10 @@ ITEM = re.compile(r"^(?:[-*\u2022] |[0-9]{1,2}[.)] )|^[A-Z][A-Za-z]*(?: [A-Za-z]
 "Weight: 11.5 kg", "Q: ...", "A: "). Table rows ("| Adult | 12 euros |") are units of their
 own as well (``sentences`` handles them first)."""
 TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
+COLUMN_GAP = re.compile(r"(?<=[^\s.!?])(?: {2,}|\t+)(?=\S)")
+"""Where a plain-text table's columns meet: two or more spaces, or tabs, between words
+("Subtotal      328.00 EUR"); not after a sentence's end (two spaces after a full stop are
+prose)."""
 
 
 def sentences(text: str) -> list[str]:
@@ -109,11 +113,14 @@ def sentences(text: str) -> list[str]:
     blank-line-separated paragraphs apart, each split after ". " before a capital or a digit
     (not after an initial, "Dr." or a leading "1."), whitespace collapsed; a table row's cells
     joined by " | ", each after its column's header ("Ticket: Student | Price: 7 euros"), the
-    rule line ("|---|") left out. An email's header lines or a list's items
-    run together would read as one sentence whose capitalised words all look like names."""
+    rule line ("|---|") left out; a plain-text table's rows (columns aligned by spaces or tabs,
+    ``COLUMN_GAP``) the same, its header the aligned line above them without a digit. An email's
+    header lines or a list's items run together would read as one sentence whose capitalised
+    words all look like names."""
     units: list[str] = []
     para: list[str] = []
     header: list[str] = []  # the cells of the current table's header row
+    columns: list[str] = []  # the same for a plain-text table (columns aligned by spaces)
 
     def flush() -> None:
         nonlocal para
@@ -140,8 +147,18 @@ def sentences(text: str) -> list[str]:
         elif ITEM.match(line):
             flush()
             para.append(line)
+        elif COLUMN_GAP.search(line):
+            flush()
+            cells = COLUMN_GAP.split(line)
+            if not any(ch.isdigit() for ch in line):  # "Item   Qty   Unit price": a header
+                columns = cells
+            elif len(columns) == len(cells):
+                cells = [f"{h}: {c}" for h, c in zip(columns, cells, strict=True)]
+            units.append(" | ".join(cells))
+            continue
         else:
             para.append(line)
+        columns = []
     return [" ".join(u.split()) for u in units if u.strip()]
 
 
