@@ -159,23 +159,6 @@ def test_a_currency_code_after_a_number_makes_it_a_sum_and_settles_a_tie():
     assert re.fullmatch(answer_pattern([("invoice.txt", INVOICE)], q), "39.36 EUR")
 
 
-def test_the_second_hop_follows_what_the_first_sentence_says_of_the_question():
-    found = [
-        (
-            "soup.md",
-            "Ingredients: 300 grams of red lentils, 2 onions and the secret ingredient: a "
-            "teaspoon of smoked paprika.",
-        ),
-        ("invoice.txt", INVOICE),
-    ]
-    q = "What unit price does Nordmill Flour charge for the secret ingredient of the soup?"
-    picked = best_sentences(found, q)
-    assert picked[0].startswith("Ingredients:")
-    # "Rye flour" shares "flour" with the question; the bridge "smoked paprika" decides
-    assert any(s.startswith("Item: Smoked paprika") for s in picked)
-    assert candidates(picked, q) == ["21.00 EUR"]
-
-
 def test_the_nouns_of_a_question_that_no_document_mentions():
     vocab = vocabulary(
         ["The MS Alva is commanded by Captain Ingrid Solberg. Robots: 212,000 containers.", INVOICE]

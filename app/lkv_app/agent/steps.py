@@ -29,7 +29,7 @@ import uuid
 
 from langchain_core.messages import AIMessage
 
-from .answers import candidates, fit, spans
+from .answers import candidates, fit
 from .text import (
     MONTHS,
     STOPWORDS,
@@ -196,13 +196,10 @@ def best_sentences(
     sents = list(dict.fromkeys(sent for _, text in found for sent in sentences(text)))
     picked: list[int] = []
     covered: set[str] = set()
-    bridge: dict[str, float] = {}
     while len(picked) < min(ANSWER_SENTENCES, len(sents)):
         if picked and coverage(question, [sents[i] for i in picked], sents) >= ANSWERED:
             break
-        scores = overlap_scores(
-            sents, {t: w for t, w in weights.items() if t not in covered} | bridge
-        )
+        scores = overlap_scores(sents, {t: w for t, w in weights.items() if t not in covered})
         left = [i for i in range(len(sents)) if i not in picked]
         if picked:  # the answer's sentence holds an answer of the kind asked, if any does
             left = [i for i in left if candidates([sents[i]], question)] or left
@@ -213,13 +210,12 @@ def best_sentences(
             break
         picked.append(i)
         covered |= terms(sents[i])
-        bridge |= {t: 2.0 for t in bridge_terms(sents[i], question)}
     if picked and not any(fit(sents[i], question) for i in picked):
         # what the question implies (a sum in euros, litres, a date) is in none of them: the
         # best-scoring sentence about the question that holds one ("About 95,000 litres of
         # water were lost" after the sentence naming the burst)
         asked = terms(question)
-        full = overlap_scores(sents, weights | bridge)
+        full = overlap_scores(sents, weights)
         more = [
             i
             for i in range(len(sents))
@@ -230,17 +226,6 @@ def best_sentences(
         if more:
             picked.append(min(more, key=lambda i: (-full[i], i)))
     return [sents[i] for i in picked]
-
-
-def bridge_terms(sentence: str, question: str) -> set[str]:
-    """What a picked sentence says of the question's words, the names and phrases right next
-    to them, less the question's own terms: a two-hop question's bridge ("the secret
-    ingredient: a teaspoon of smoked paprika" makes "smoked paprika" what the next sentence
-    should hold, "Smoked paprika, 1 kg tin | Unit price: 21.00 EUR")."""
-    near = [
-        text for kind, text, dist in spans(sentence, question) if kind != "number" and dist <= 1
-    ]
-    return {t for text in near for t in terms(text)} - terms(question)
 
 
 def answer_sentences(
