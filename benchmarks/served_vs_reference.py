@@ -1,9 +1,9 @@
 """Test prompts through the SGLang server equal the transformers reference path.
 
-usage: python benchmarks/served_vs_reference.py [--split test_heldout] [--n 20]
-       [--policies lookaheadkv snapkv] [--budget 128] [--lookahead CKPT] [--name served_v2]
+usage: python benchmarks/served_vs_reference.py [--model smollm2-135m] [--split test_heldout]
+       [--n 20] [--policies lookaheadkv snapkv] [--budget 128] [--lookahead CKPT] [--name served_v2]
 
-Starts one SmolLM2 server (SGLang's CPU engine here; ``--device cuda`` on a GPU) with the
+Starts one server for the model (default SmolLM2; its data: data/MODEL/lkv-data-v2) (SGLang's CPU engine here; ``--device cuda`` on a GPU) with the
 plugin, sends the first N prompts of an lkv-data-v2 split once per policy (greedy, the same
 number of new tokens as the model's stored answer plus 8, at most 64; EOS ignored on both
 sides), and compares the served tokens with ``lkv_sglang.hf.generate`` for the same policy and
@@ -41,7 +41,8 @@ def first_difference(a: list[int], b: list[int]) -> int | None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=REPO / "data/smollm2-135m/lkv-data-v2")
+    ap.add_argument("--model", default="smollm2-135m", help="a registered model name")
+    ap.add_argument("--data", type=Path, help="default: data/MODEL/lkv-data-v2")
     ap.add_argument("--split", default="test_heldout")
     ap.add_argument("--n", type=int, default=20)
     ap.add_argument("--policies", nargs="+", default=["lookaheadkv", "snapkv"])
@@ -51,13 +52,15 @@ def main() -> None:
     ap.add_argument("--name", default="served_v2")
     a = ap.parse_args()
 
-    model, tok = load_model("smollm2-135m")
-    ckpt = a.lookahead or shipped_checkpoint("smollm2-135m")
+    model, tok = load_model(a.model)
+    ckpt = a.lookahead or shipped_checkpoint(a.model)
+    if ckpt is None:
+        raise SystemExit(f"no lookahead checkpoint ships for {a.model}: pass --lookahead")
     module = load_lookahead(model, ckpt)
-    store = AnswerStore(a.data, tok)
+    store = AnswerStore(a.data or REPO / "data" / a.model / "lkv-data-v2", tok)
     rows = store.rows(a.split)[: a.n]
     server = start_server(
-        resolve_model("smollm2-135m"),
+        resolve_model(a.model),
         [
             "--eviction",
             "lookaheadkv",
@@ -130,7 +133,7 @@ def main() -> None:
     out = write_result(
         a.name,
         {
-            "model": "smollm2-135m",
+            "model": a.model,
             "lookahead_checkpoint": repo_relative(ckpt),
             "split": a.split,
             "budget": a.budget,
