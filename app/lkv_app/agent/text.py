@@ -127,8 +127,8 @@ def sentences(text: str) -> list[str]:
         units.extend(SENTENCE_END.split(" ".join(para)) if para else [])
         para = []
 
-    for line in [*text.splitlines(), ""]:
-        line = line.strip()
+    lines = [x.strip() for x in text.splitlines()] + [""]
+    for at, line in enumerate(lines):
         if not line.startswith("|"):
             header = []
         if line.startswith("#") or not line:
@@ -147,7 +147,9 @@ def sentences(text: str) -> list[str]:
         elif ITEM.match(line):
             flush()
             para.append(line)
-        elif COLUMN_GAP.search(line):
+        elif COLUMN_GAP.search(line) and (
+            any(ch.isdigit() for ch in line) or _heads_a_table(line, lines[at + 1 :])
+        ):
             flush()
             cells = COLUMN_GAP.split(line)
             if not any(ch.isdigit() for ch in line):  # "Item   Qty   Unit price": a header
@@ -160,6 +162,14 @@ def sentences(text: str) -> list[str]:
             para.append(line)
         columns = []
     return [" ".join(u.split()) for u in units if u.strip()]
+
+
+def _heads_a_table(line: str, after: list[str]) -> bool:
+    """An aligned line without a digit is a table's header only when the next line is a row of
+    as many columns ("Item   Qty   Unit price" above "Rye flour   4   14.50 EUR"); a letterhead
+    ("NORDMILL FLOUR AB      INVOICE" above the address) reads on as text."""
+    nxt = next((x for x in after if x), "")
+    return len(COLUMN_GAP.split(nxt)) == len(COLUMN_GAP.split(line))
 
 
 NAMED = frozenset(
