@@ -11,8 +11,8 @@ MODEL=qwen2.5-coder-0.5b
 DATA=data/$MODEL/lkv-data-v2
 CONFIG=configs/$MODEL-cpu.json
 LENGTHS=1000,2000,3000
-COUNTS=val_heldout=12,train=${LKV_TRAIN_N:-100},test_heldout=${LKV_TEST_N:-16}
-START_AT=${LKV_START_AT:-40}   # train rows built before training starts
+COUNTS=val_heldout=12,train=100,test_heldout=16
+START_AT=40   # train rows built before training starts
 build() { "$PY" -m lkv_sglang.training.varied.build "$DATA" --model "$MODEL" --lengths "$LENGTHS" "$@"; }
 rows() { [[ -f "$DATA/$1.jsonl" ]] && wc -l < "$DATA/$1.jsonl" || echo 0; }
 # 1. the validation split first, on both cores (the trainer needs all of it at step 0)
