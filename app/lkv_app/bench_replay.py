@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .agent import steps
 from .agent.tools import make_tools
-from .agent_tasks import SUITES
+from .agent_tasks import SUITES, entry_key
 from .bench_agent import suite_documents
 from .store import DocumentStore
 
@@ -48,11 +48,7 @@ def record(results: Path, out: Path) -> int:
             for name, raw in docs.items():
                 store.ingest(name, raw)
             silent = _silence(docs)
-            keys = [
-                k
-                for k in data
-                if k.endswith(f"/{suite}") or (suite == "main" and k.count("/") == 1)
-            ]
+            keys = [k for k in data if "/" in k and k == entry_key(*k.split("/")[:2], suite)]
             for key in keys:
                 for i, run in enumerate(data[key].get("runs", [])):
                     q = run["question"]

@@ -148,11 +148,11 @@ def sentences(text: str) -> list[str]:
             flush()
             para.append(line)
         elif COLUMN_GAP.search(line) and (
-            any(ch.isdigit() for ch in line) or _heads_a_table(line, lines[at + 1 :])
+            (row := any(ch.isdigit() for ch in line)) or _heads_a_table(line, lines[at + 1 :])
         ):
             flush()
             cells = COLUMN_GAP.split(line)
-            if not any(ch.isdigit() for ch in line):  # "Item   Qty   Unit price": a header
+            if not row:  # "Item   Qty   Unit price": a header
                 columns = cells
             elif len(columns) == len(cells):
                 cells = [f"{h}: {c}" for h, c in zip(columns, cells, strict=True)]
