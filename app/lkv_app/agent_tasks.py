@@ -6,7 +6,7 @@ answer and the agent must say so. ``expected``: strings one of which the answer 
 (case-insensitive, commas ignored); ``source``: the document the answer must name.
 ``TASKS`` is the suite the agent was built against; ``HELDOUT_TASKS``, ``HELDOUT2_TASKS`` and
 ``HELDOUT3_TASKS`` were written later, apart (see their comments for what each has seen);
-``HELDOUT3_TASKS``, ``HELDOUT4_TASKS`` and ``HELDOUT5_TASKS`` are also over documents of their own
+``HELDOUT3_TASKS`` to ``HELDOUT6_TASKS`` are also over documents of their own
 (``agent_docs/``, ``SUITE_DOCUMENTS``).
 """
 
@@ -301,6 +301,65 @@ HELDOUT5_TASKS = (
     Task("absent", "What is the phone number of the Nordmill Flour delivery driver?"),
 )
 
+RELEASE = "marten_r3_release_notes.md"
+RADIO = "harbour_radio_interview.txt"
+
+HELDOUT6_TASKS = (
+    # Written at the start of session 9, before any agent change of that session, over two
+    # documents of shapes no agent version was run on (release notes under version headings, a
+    # radio interview transcript with speaker labels), searched with the other twelve: blind to
+    # round 6 (6e07f94).
+    Task(
+        "lookup",
+        "Which Marten R3 firmware version fixed the cameras losing focus in cold water?",
+        ("2.5.2",),
+        RELEASE,
+    ),
+    Task(
+        "lookup",
+        "At what charge does the Marten R3 low-battery warning sound?",
+        ("15 percent", "15%"),
+        RELEASE,
+    ),
+    Task(
+        "lookup",
+        "What is the email address of the Corvid support desk?",
+        ("support@corvid-robotics.fi",),
+        RELEASE,
+    ),
+    Task(
+        "lookup", "What did the dock workers name the port's first Marten robot?", ("Otter",), RADIO
+    ),
+    Task(
+        "lookup",
+        "For how many days did the north channel freeze in January 2026?",
+        ("nine", "9 days"),
+        RADIO,
+    ),
+    Task("lookup", "When is the open day of the Port of Kestrel Bay?", ("14 June",), RADIO),
+    Task(
+        "two_hop",
+        "What known issue does the firmware version that the Marten R3 runs have?",
+        ("wet concrete",),
+        RELEASE,
+    ),
+    Task(
+        "two_hop",
+        "In which town is the company based that will put the MS Tora on the Lindholm route?",
+        ("Vardholm",),
+        FERRY,
+    ),
+    Task(
+        "two_hop",
+        "How much does one robot of the kind the dock workers named Otter cost?",
+        ("48000", "48.000"),
+        ROBOT,
+    ),
+    Task("absent", "What is the phone number of the Corvid support desk?"),
+    Task("absent", "What is the name of the port's second Marten robot?"),
+    Task("absent", "How much did the icebreaker Valkyrie cost?"),
+)
+
 SUITES = {
     "main": TASKS,
     "heldout": HELDOUT_TASKS,
@@ -308,14 +367,16 @@ SUITES = {
     "heldout3": HELDOUT3_TASKS,
     "heldout4": HELDOUT4_TASKS,
     "heldout5": HELDOUT5_TASKS,
+    "heldout6": HELDOUT6_TASKS,
 }
-"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout5``: tasks written
+"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout6``: tasks written
 apart from it."""
 
 SUITE_DOCUMENTS = {
     "heldout3": (FERRY, WATER, FAIR),
     "heldout4": (FERRY, WATER, FAIR, MUSEUM, CLINIC),
     "heldout5": (FERRY, WATER, FAIR, MUSEUM, CLINIC, INVOICE, CLEANUP),
+    "heldout6": (FERRY, WATER, FAIR, MUSEUM, CLINIC, INVOICE, CLEANUP, RELEASE, RADIO),
 }
 """The ``agent_docs`` a suite searches besides the examples (none for the others)."""
 
