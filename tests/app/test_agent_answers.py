@@ -177,3 +177,60 @@ def test_the_nouns_of_a_question_that_no_document_mentions():
     assert unmentioned("What colour is the MS Alva?", vocab) == set()  # the answer's kind
     assert unmentioned("Who commands the winning boat?", vocab) == {"boat"}
     assert unmentioned("Who is the mayor?", frozenset()) == set()  # no documents: no claim
+
+
+NOTES = """# Robot firmware: release notes
+
+## 2.6.0 (February 2025)
+- New: the low-battery warning now sounds at 15 percent charge instead of 10 percent.
+
+## 2.5.2 (October 2024)
+- Fixed: the cameras lost focus after 40 minutes in cold water.
+
+Questions go to the support desk at support@example-robotics.fi, open from 8:00 to 16:00.
+"""
+
+
+def test_a_list_item_under_a_section_heading_is_about_that_heading():
+    sents = sentences(NOTES)
+    assert (
+        "2.5.2 (October 2024): - Fixed: the cameras lost focus after 40 minutes in cold water."
+        in sents
+    )
+    assert sents[0] == "Robot firmware: release notes"  # a "# " title does not prefix
+    question = "Which firmware version fixed the cameras losing focus in cold water?"
+    assert answer_kind(question) == "version"
+    assert candidates(best_sentences([("notes.md", NOTES)], question), question) == ["2.5.2"]
+
+
+def test_an_address_is_one_candidate_and_only_when_one_is_asked():
+    question = "What is the email address of the support desk?"
+    assert answer_kind(question) == "address"
+    assert candidates(sentences(NOTES)[-1:], question) == ["support@example-robotics.fi"]
+    phone = "What is the phone number of the support desk?"
+    assert "support@example-robotics.fi" not in candidates(sentences(NOTES)[-1:], phone)
+    assert "support@example-robotics.fi" not in candidates(
+        sentences(NOTES)[-1:], "When is the desk open?"
+    )
+    # the documents hold an email address without the words "email address"
+    assert not unmentioned(question, vocabulary([NOTES]))
+    assert unmentioned(
+        "What is the email address of the support desk?", vocabulary(["No address here."])
+    )
+
+
+def test_at_what_asks_an_amount_and_a_number_word_is_a_number():
+    question = "At what charge does the low-battery warning sound?"
+    assert answer_kind(question) == "amount"
+    battery = ["The warning sounds at 15 percent charge.", "The robot costs 48,000 euros."]
+    assert candidates(battery, question) == ["15 percent"]  # "charge" here is no price
+    assert candidates(battery, "How much does the shop charge for the robot?") == ["48,000 euros"]
+    sent = "The north channel froze for nine days in January, the longest freeze since 2010."
+    assert candidates([sent], "For how many days did the north channel freeze?") == ["nine days"]
+
+
+def test_a_town_is_the_name_after_in_and_the_thing_asked_about_is_no_answer():
+    sent = ["Skarsund Ferries is based in Vardholm and runs four routes along the coast."]
+    assert candidates(sent, "In which town is the ferry company based?") == ["Vardholm"]
+    named = ["It is a Marten R3, and the dock workers named it Otter. Can I come?"]
+    assert candidates(named, "What did the dock workers name the port's Marten robot?") == ["Otter"]

@@ -18,7 +18,28 @@ TITLES = frozenset("dr mr mrs ms prof st capt".split())
 """Titles written with a full stop: part of the name they precede ("Dr. Elin Strand")."""
 
 
-MONEY = re.compile(r"\b(cost|costs|price|prices|pay|paid|fare|fares|fee|fees|charge|worth|spend)\b")
+ADDRESS = re.compile(
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://[^\s,;)]+[^\s,;).]|www\.[\w-]+(?:\.[\w-]+)+"
+)
+"""An email or web address, one token ("support@corvid-robotics.fi", "www.example.org")."""
+ADDRESS_ASKED = re.compile(r"\b(e-?mail|website|web site|web address|url|homepage|web page)\b")
+VERSION = re.compile(r"v?[0-9]+(?:\.[0-9]+){1,3}")
+NUMBER_WORDS = frozenset(
+    "two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety "
+    "hundred dozen".split()
+)
+"""Numbers written as words; one of them counts as a number before a unit or counted noun
+("nine days"), as a figure does ("one" is a stopword: "one of the ...")."""
+PLACE_NOUNS = frozenset("town city village place port harbour island region country".split())
+LOCATIVE = frozenset("in at from near".split())
+"""A name right after these answers a "which town" question ("based in Vardholm")."""
+MONEY = re.compile(
+    r"\b(cost|costs|price|prices|pay|paid|fare|fares|fee|fees|charges|worth|spend)\b"
+    r"|\b(does|do|did|will|to)\b[^?]*\bcharge\b"
+)
+"""A question about money; "charge" only as a verb ("What does the invoice charge?", not "At
+what charge does the warning sound?")."""
 CURRENCY = frozenset(
     "euro euros eur dollar dollars usd pound pounds gbp krone kroner nok sek dkk yen franc "
     "francs cents".split()
@@ -26,13 +47,22 @@ CURRENCY = frozenset(
 
 
 def answer_kind(question: str) -> str:
-    """What the question asks for, by its first question word ("the soup whose harbour master
-    is ..." later on does not make a what-question a who-question): "name" (who; which/what
+    """What the question asks for: "address" (an email or web address: ``ADDRESS_ASKED``),
+    "version" (which/what ... version: a number such as "2.5.2"), "amount" for "at what / to
+    what" a quantity ("At what charge does the warning sound?"); else by its first question
+    word ("the soup whose harbour master is ..." later on does not make a what-question a
+    who-question): "name" (who; which/what
     followed within two words by a ``NAMED`` noun), "country" (which/what country: a name, a
     country's first), "amount" (how much/many/long/deep..., what ... cost/weigh, which/what
     followed by a ``MEASURES`` noun: a number, not a year), "date" (when, what
     date/year/time/day, which dates: a number, a clock time too), else "any"."""
     q = question.lower()
+    if ADDRESS_ASKED.search(q):
+        return "address"
+    if re.search(r"\b(what|which) ([a-z0-9-]+ ){0,3}versions?\b", q):
+        return "version"
+    if re.search(r"\b(at|to) what (?!time|hour|date|day|year)[a-z]", q):
+        return "amount"
     first = re.search(r"\b(who|whom|whose|what|which|when|where|how|why)\b", q)
     q = q[first.start() :] if first else q
     if re.match(r"who", q):
@@ -74,7 +104,8 @@ RANGE_END = re.compile(r"\b(until|till|close|closes|closing|end|ends)\b")
 
 def preference(sentence: str, text: str, question: str, kind: str | None = None) -> int:
     """How well a span of the kind asked fits what the question implies (``candidates`` offers
-    only the best-fitting): 1 for a sum in a currency when money is asked ("4.50 euros" /
+    only the best-fitting): 1 for a dotted number when a version is asked, a name right after
+    "in", "at", "from" or "near" when a town or other place is (``PLACE_NOUNS``), a sum in a currency when money is asked ("4.50 euros" /
     ``MONEY``), a unit of the quantity asked ("95 minutes" for "how long", "14 metres" for "how
     deep"), the counted noun ("212,000 containers" for "how many containers"), a country's name
     for "which country", a clock time for "what time" (+1 for the end of a range, "9:00 to
@@ -86,6 +117,11 @@ def preference(sentence: str, text: str, question: str, kind: str | None = None)
     kind = kind or answer_kind(question)
     if kind == "country":
         return int(low in COUNTRIES)
+    if kind == "version":
+        return int(bool(VERSION.fullmatch(text)))
+    if kind == "name" and re.search(r"\b(which|what) (" + "|".join(PLACE_NOUNS) + r")\b", q):
+        before = sentence[: sentence.find(text)].split()
+        return int(bool(before) and before[-1].lower() in LOCATIVE)
     if kind == "date" and re.search(r"\btime\b", q):
         at = sentence.find(text)
         end = RANGE_END.search(q) and re.search(
@@ -118,18 +154,22 @@ def in_currency(sentence: str, text: str) -> bool:
     return before in ("$", "\u20ac", "\u00a3") or bool(set(text.lower().split()) & CURRENCY)
 
 
-TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*(?:[.,:][0-9]+)*")
-"""A word or number; "48,000", "2.7.1" and the clock time "20:00" are one token."""
+TOKEN = re.compile(ADDRESS.pattern + r"|[A-Za-z0-9][A-Za-z0-9-]*(?:[.,:][0-9]+)*")
+"""An address (``ADDRESS``), a word or a number; "48,000", "2.7.1" and the clock time "20:00"
+are one token."""
 YEAR = re.compile(r"(1[89]|20)[0-9][0-9]")
 
 
 def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
-    """The candidate answers of one sentence, as (kind, text, distance): names and numbers
-    (``_entities``), and phrases (``_phrases``); none made only of the question's words.
+    """The candidate answers of one sentence, as (kind, text, distance): names, numbers and
+    addresses (``_entities``), and phrases (``_phrases``); none made only of the question's
+    words, no name that shares a capitalised word with the question (that is what is asked
+    about, not the answer).
     distance: tokens to the nearest question word in the sentence (the answer sits next to
     what was asked); a phrase's is 0 after two or more question words, else 1."""
     toks = list(TOKEN.finditer(sentence))
     asked = terms(question)
+    subject = {stem(w) for w in question.split()[1:] if w[0].isupper()}
     near = [i for i, t in enumerate(toks) if stem(t.group()) in asked]
 
     def joined(i: int) -> bool:  # token i follows token i-1 after one space ("Dr. " too)
@@ -143,6 +183,8 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
         text = sentence[toks[i].start() : toks[j].end()]
         if terms(text) <= asked:
             continue
+        if kind == "name" and terms(text) & subject:
+            continue  # the thing asked about ("Marten R3" for "the port's first Marten robot")
         if kind == "phrase":
             dist = 0 if _run_before(i, toks, near) > 1 else 1
         else:
@@ -152,20 +194,30 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
 
 
 def _entities(toks, joined) -> list[tuple[str, int, int]]:
-    """(kind, first, last token) of the names (runs of capitalised words, not a sentence's
-    first word alone, nor months or weekdays; a number may end one: "Sunvale 7") and numbers
-    (with a month and year, "12 February 2026", or a unit, "48,000 euros", "39.36 EUR")."""
+    """(kind, first, last token) of the addresses (``ADDRESS``), names (runs of capitalised
+    words, not a sentence's first word alone, nor months, weekdays or "I"; a number may end
+    one: "Sunvale 7") and numbers (with a month and year, "12 February 2026", or a unit,
+    "48,000 euros", "39.36 EUR"; a number word before a unit or counted noun, "nine days")."""
 
     def named(i: int) -> bool:  # a title only before a name: "Dr. Elin Strand", never "Dr"
         w = toks[i].group()
         if w.lower() in TITLES and not (joined(i + 1) and toks[i + 1].group()[0].isupper()):
             return False
-        return w[0].isupper() and w.lower() not in MONTHS | WEEKDAYS | STOPWORDS
+        return w[0].isupper() and w != "I" and w.lower() not in MONTHS | WEEKDAYS | STOPWORDS
+
+    def counted(i: int) -> bool:  # "nine days": a number word before a unit or counted noun
+        nxt = toks[i + 1].group() if joined(i + 1) else ""
+        return toks[i].group().lower() in NUMBER_WORDS and nxt.islower() and nxt not in STOPWORDS
 
     out, i = [], 0
     while i < len(toks):
         j = i
-        if named(i):
+        if ADDRESS.fullmatch(toks[i].group()):
+            out.append(("address", i, i))
+        elif counted(i):
+            out.append(("number", i, i + 1))
+            j = i + 1
+        elif named(i):
             while joined(j + 1) and named(j + 1):
                 j += 1
             if joined(j + 1) and toks[j + 1].group()[0].isdigit():
@@ -230,6 +282,12 @@ def _typed(sents: list[str], question: str) -> list[tuple]:
     for rank, sent in enumerate(sents):
         for pos, (k, text, dist) in enumerate(spans(sent, question)):
             if kind in ("name", "country") and k != "name":
+                continue
+            if kind == "address" and k != "address":
+                continue
+            if kind != "address" and ADDRESS.search(text):
+                continue  # an address only when one is asked (not for a phone number)
+            if kind == "version" and k != "number":
                 continue
             if kind != "any" and k == "phrase":
                 continue

@@ -55,12 +55,23 @@ def noun_terms(question: str) -> set[str]:
     return found
 
 
+SHAPES = (
+    (re.compile(r"[\w.+-]+@[\w-]+\.[\w-]"), "email e-mail mail address contact"),
+    (re.compile(r"\bhttps?://|\bwww\.[\w-]+\."), "website site web page address link url"),
+    (re.compile(r"(?:\+|\b0)[0-9][0-9 ()-]{6,}[0-9]"), "phone telephone number contact"),
+)
+"""What a document holds without saying the word: an email address is an "email address", a
+line "+46 90 555 210" a phone number."""
+
+
 def vocabulary(texts: Iterable[str]) -> frozenset[str]:
-    """Every term of the texts' sentences (``text.terms``: stems, stopwords left out)."""
+    """Every term of the texts' sentences (``text.terms``: stems, stopwords left out), and the
+    words of the things they hold by shape (``SHAPES``)."""
     vocab: set[str] = set()
     for text in texts:
         for sent in sentences(text):
             vocab |= terms(sent)
+        vocab |= {t for shape, said in SHAPES if shape.search(text) for t in terms(said)}
     return frozenset(vocab)
 
 

@@ -101,6 +101,7 @@ ITEM = re.compile(r"^(?:[-*\u2022] |[0-9]{1,2}[.)] )|^[A-Z][A-Za-z]*(?: [A-Za-z]
 """A line that starts a unit of its own: a list item ("- ", "2. ") or a field ("Subject: ...",
 "Weight: 11.5 kg", "Q: ...", "A: "). Table rows ("| Adult | 12 euros |") are units of their
 own as well (``sentences`` handles them first)."""
+LIST_ITEM = re.compile(r"^(?:[-*\u2022] |[0-9]{1,2}[.)] )")
 TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
 COLUMN_GAP = re.compile(r"(?<=[^\s.!?])(?: {2,}|\t+)(?=\S)")
 """Where a plain-text table's columns meet: two or more spaces, or tabs, between words
@@ -114,7 +115,9 @@ def sentences(text: str) -> list[str]:
     (not after an initial, "Dr." or a leading "1."), whitespace collapsed; a table row's cells
     joined by " | ", each after its column's header ("Ticket: Student | Price: 7 euros"), the
     rule line ("|---|") left out; a plain-text table's rows (columns aligned by spaces or tabs,
-    ``COLUMN_GAP``) the same, its header the aligned line above them without a digit. An email's
+    ``COLUMN_GAP``) the same, its header the aligned line above them without a digit; a list
+    item under a markdown section heading ("## ...", not the document's "# " title) after the
+    heading, which is what it is about ("2.5.2 (October 2024): - Fixed: the cameras ..."). An email's
     header lines or a list's items run together would read as one sentence whose capitalised
     words all look like names."""
     units: list[str] = []
@@ -127,6 +130,7 @@ def sentences(text: str) -> list[str]:
         units.extend(SENTENCE_END.split(" ".join(para)) if para else [])
         para = []
 
+    heading = ""  # the markdown section heading above: a list item under it is about it
     lines = [x.strip() for x in text.splitlines()] + [""]
     for at, line in enumerate(lines):
         if not line.startswith("|"):
@@ -135,6 +139,7 @@ def sentences(text: str) -> list[str]:
             flush()
             if line:
                 units.append(line.lstrip("#").strip())
+                heading = units[-1] if line.startswith("##") else ""  # "# " titles the document
         elif TABLE_RULE.fullmatch(line) and "-" in line:
             flush()
             header = units[-1].split(" | ") if units else []
@@ -146,7 +151,7 @@ def sentences(text: str) -> list[str]:
             units.append(" | ".join(cells))
         elif ITEM.match(line):
             flush()
-            para.append(line)
+            para.append(f"{heading}: {line}" if heading and LIST_ITEM.match(line) else line)
         elif COLUMN_GAP.search(line) and (
             (row := any(ch.isdigit() for ch in line)) or _heads_a_table(line, lines[at + 1 :])
         ):
