@@ -6,7 +6,7 @@ answer and the agent must say so. ``expected``: strings one of which the answer 
 (case-insensitive, commas ignored); ``source``: the document the answer must name.
 ``TASKS`` is the suite the agent was built against; ``HELDOUT_TASKS``, ``HELDOUT2_TASKS`` and
 ``HELDOUT3_TASKS`` were written later, apart (see their comments for what each has seen);
-``HELDOUT3_TASKS`` to ``HELDOUT6_TASKS`` are also over documents of their own
+``HELDOUT3_TASKS`` to ``HELDOUT7_TASKS`` are also over documents of their own
 (``agent_docs/``, ``SUITE_DOCUMENTS``).
 """
 
@@ -360,6 +360,60 @@ HELDOUT6_TASKS = (
     Task("absent", "How much did the icebreaker Valkyrie cost?"),
 )
 
+BUS = "lindholm_bus_timetable.txt"
+SHORE = "shore_power_press_release.md"
+
+HELDOUT7_TASKS = (
+    # Written in session 9 after round 7 was committed (2c25c28) and before any later change,
+    # over two documents of shapes no agent version was run on (a timetable as comma-separated
+    # rows, a press release with a quotation and notes to editors), searched with the other
+    # fourteen: blind to round 7.
+    Task("lookup", "When does the last bus leave the Church square stop?", ("22:19",), BUS),
+    Task(
+        "lookup",
+        "How many minutes does the line 7 bus take from the ferry quay to North beach?",
+        ("22",),
+        BUS,
+    ),
+    Task("lookup", "How much does a ride on the Lindholm island bus cost?", ("2.20",), BUS),
+    Task(
+        "lookup",
+        "Which ship was the first to connect to the shore power berth?",
+        ("Nordic Tern",),
+        SHORE,
+    ),
+    Task(
+        "lookup",
+        "How much did the shore power berth at Kestrel Bay cost?",
+        ("6.3 million",),
+        SHORE,
+    ),
+    Task("lookup", "Who runs the press office of the Port of Kestrel Bay?", ("Lene Dahl",), SHORE),
+    Task(
+        "two_hop",
+        "At what time does the first bus stop at the research station whose lead researcher is "
+        "Dr. Tomas Okafor?",
+        ("06:21", "6:21"),
+        BUS,
+    ),
+    Task(
+        "two_hop",
+        "When does the first bus reach the stop of the school that won the regional science fair?",
+        ("06:25", "6:25"),
+        BUS,
+    ),
+    Task(
+        "two_hop",
+        "How many tonnes of CO2 a year does the port that commissioned the Heron crane expect to "
+        "save with shore power?",
+        ("2100", "2.100"),
+        SHORE,
+    ),
+    Task("absent", "When does the last bus leave North beach on Sundays?"),
+    Task("absent", "How many ships connected to Berth 4 in its first month?"),
+    Task("absent", "What is the email address of the Port of Kestrel Bay press office?"),
+)
+
 SUITES = {
     "main": TASKS,
     "heldout": HELDOUT_TASKS,
@@ -368,8 +422,9 @@ SUITES = {
     "heldout4": HELDOUT4_TASKS,
     "heldout5": HELDOUT5_TASKS,
     "heldout6": HELDOUT6_TASKS,
+    "heldout7": HELDOUT7_TASKS,
 }
-"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout6``: tasks written
+"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout7``: tasks written
 apart from it."""
 
 SUITE_DOCUMENTS = {
@@ -377,6 +432,7 @@ SUITE_DOCUMENTS = {
     "heldout4": (FERRY, WATER, FAIR, MUSEUM, CLINIC),
     "heldout5": (FERRY, WATER, FAIR, MUSEUM, CLINIC, INVOICE, CLEANUP),
     "heldout6": (FERRY, WATER, FAIR, MUSEUM, CLINIC, INVOICE, CLEANUP, RELEASE, RADIO),
+    "heldout7": (FERRY, WATER, FAIR, MUSEUM, CLINIC, INVOICE, CLEANUP, RELEASE, RADIO, BUS, SHORE),
 }
 """The ``agent_docs`` a suite searches besides the examples (none for the others)."""
 
