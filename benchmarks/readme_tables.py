@@ -490,6 +490,7 @@ REGIONS: dict[str, list[tuple[str | tuple[str, ...], Callable[..., list[str]]]]]
         ("paired_informat_cpu", paired_v2),
         ("needle_example", needle_example),
     ],
+    "quality_v2_informat": [("quality_v2_informat_cpu", quality_v2_one)],
     "quality_v2_qwen": [("quality_v2_qwen_cpu", quality_v2_one), ("served_qwen", served_v2)],
     "quality": [("quality_test24", quality)],
     "overhead": [("overhead", overhead)],
