@@ -234,3 +234,35 @@ def test_a_town_is_the_name_after_in_and_the_thing_asked_about_is_no_answer():
     assert candidates(sent, "In which town is the ferry company based?") == ["Vardholm"]
     named = ["It is a Marten R3, and the dock workers named it Otter. Can I come?"]
     assert candidates(named, "What did the dock workers name the port's Marten robot?") == ["Otter"]
+
+
+TIMETABLE = """Island bus, line 7
+
+stop,first bus,last bus,minutes from the quay
+Ferry quay,06:10,22:15,0
+Church square,06:14,22:19,4
+North beach,06:32,22:37,22
+
+Buses run every 30 minutes, and the ride is free, short, and warm.
+"""
+
+
+def test_a_comma_separated_table_is_read_row_by_row_under_its_header():
+    sents = sentences(TIMETABLE)
+    row = "stop: Church square | first bus: 06:14 | last bus: 22:19 | minutes from the quay: 4"
+    assert row in sents
+    assert "Buses run every 30 minutes, and the ride is free, short, and warm." in sents  # prose
+    # wrapped prose with as many commas on each line is no table: a part of it is long
+    prose = "We met, as planned, at noon in the square by the church.\n" * 3
+    assert not any(" | " in sent for sent in sentences(prose))
+
+
+def test_in_a_table_row_the_cell_whose_header_says_the_question_answers():
+    def answers(question: str) -> list[str]:
+        return candidates(best_sentences([("bus.txt", TIMETABLE)], question), question)
+
+    assert answers("When does the last bus leave the Church square stop?") == ["22:19"]
+    assert answers("When does the first bus leave Church square?") == ["06:14"]
+    # the header names the unit: "22" is in minutes although the cell holds a bare number
+    question = "How many minutes does the bus take from the quay to North beach?"
+    assert answers(question) == ["22"]

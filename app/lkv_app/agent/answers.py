@@ -140,11 +140,29 @@ def preference(sentence: str, text: str, question: str, kind: str | None = None)
         u for pat, kinds in ASKED_UNITS if re.search(pat, q) for k in kinds for u in UNIT_WORDS[k]
     }
     if wanted:
-        return int(bool(set(low.split()) & wanted))
+        return int(bool(set(f"{low} {cell_header(sentence, text).lower()}".split()) & wanted))
     counted = re.search(r"\bhow many ([a-z]+)", q)
     if counted and counted.group(1) not in ("of", "times"):
-        return int(stem(counted.group(1)) in terms(text))
+        return int(stem(counted.group(1)) in terms(f"{text} {cell_header(sentence, text)}"))
     return 0
+
+
+def cell_header(sentence: str, text: str) -> str:
+    """The column header of the table cell holding ``text`` in a table row read as sentence
+    ("first bus" for "06:14" in "stop: Church square | first bus: 06:14 | ..."); "" outside
+    a table or a cell without one."""
+    if " | " not in sentence:
+        return ""
+    whole = re.search(r"(?:^|\| )([^|]*?): " + re.escape(text) + r"(?= \||$)", sentence)
+    if whole:  # the text is a whole cell's value ("22" in "... | minutes: 22", not in "22:37")
+        return whole.group(1)
+    at, start = sentence.find(text), 0
+    for cell in sentence.split(" | "):
+        if start <= at < start + len(cell):
+            head, sep, _ = cell.partition(": ")
+            return head if sep else ""
+        start += len(cell) + 3
+    return ""
 
 
 def in_currency(sentence: str, text: str) -> bool:
@@ -178,6 +196,10 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
         gap = sentence[toks[i - 1].end() : toks[i].start()]
         return gap == " " or (gap == ". " and toks[i - 1].group().lower() in TITLES)
 
+    best_header = max(
+        (len(terms(c.partition(": ")[0]) & asked) for c in sentence.split(" | ") if ": " in c),
+        default=0,
+    )
     out = []
     for kind, i, j in [*_entities(toks, joined), *_phrases(sentence, toks, near, joined)]:
         text = sentence[toks[i].start() : toks[j].end()]
@@ -189,6 +211,9 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
             dist = 0 if _run_before(i, toks, near) > 1 else 1
         else:
             dist = min((min(abs(k - i), abs(k - j)) for k in near), default=len(toks))
+            if " | " in sentence:  # a table row: the cell whose header says most of the question
+                said = len(terms(cell_header(sentence, text)) & asked)
+                dist += 2 * (best_header - said)
         out.append((kind, text, dist))
     return out
 

@@ -117,7 +117,9 @@ def sentences(text: str) -> list[str]:
     rule line ("|---|") left out; a plain-text table's rows (columns aligned by spaces or tabs,
     ``COLUMN_GAP``) the same, its header the aligned line above them without a digit; a list
     item under a markdown section heading ("## ...", not the document's "# " title) after the
-    heading, which is what it is about ("2.5.2 (October 2024): - Fixed: the cameras ..."). An email's
+    heading, which is what it is about ("2.5.2 (October 2024): - Fixed: the cameras ..."); a
+    comma-separated table's rows (``_csv_blocks``) each cell after its header's name ("stop:
+    Church square | first bus: 06:14 | ..."). An email's
     header lines or a list's items run together would read as one sentence whose capitalised
     words all look like names."""
     units: list[str] = []
@@ -132,10 +134,18 @@ def sentences(text: str) -> list[str]:
 
     heading = ""  # the markdown section heading above: a list item under it is about it
     lines = [x.strip() for x in text.splitlines()] + [""]
+    csv_first = _csv_blocks(lines)  # line -> the first line (the header) of its CSV block
     for at, line in enumerate(lines):
         if not line.startswith("|"):
             header = []
-        if line.startswith("#") or not line:
+        if at in csv_first:  # "Church square,06:14,22:19,4" under "stop,first bus,last bus,..."
+            flush()
+            cells = [c.strip() for c in line.split(",")]
+            if at != csv_first[at]:
+                names = [c.strip() for c in lines[csv_first[at]].split(",")]
+                cells = [f"{h}: {c}" for h, c in zip(names, cells, strict=True)]
+            units.append(" | ".join(cells))
+        elif line.startswith("#") or not line:
             flush()
             if line:
                 units.append(line.lstrip("#").strip())
@@ -167,6 +177,38 @@ def sentences(text: str) -> list[str]:
             para.append(line)
         columns = []
     return [" ".join(u.split()) for u in units if u.strip()]
+
+
+CSV_CELL_CHARS = 40
+CSV_CELL_WORDS = 6
+"""A comma-separated row's cells are short and the row ends without a full stop; a wrapped line
+of prose with as many commas as its neighbours has a long part or a sentence's end."""
+
+
+def _csv_blocks(lines: list[str]) -> dict[int, int]:
+    """The lines of comma-separated tables: runs of three or more lines with the same number
+    (two or more) of commas, every cell short (``CSV_CELL_CHARS``, ``CSV_CELL_WORDS``), no line
+    ending as a sentence does, and the first line (the header) without a digit; each line mapped
+    to its run's first line."""
+
+    def shape(line: str) -> int:
+        cells = line.split(",")
+        short = all(
+            0 < len(c.strip()) <= CSV_CELL_CHARS and len(c.split()) <= CSV_CELL_WORDS for c in cells
+        )
+        prose = "|" in line or line.endswith((".", "!", "?"))
+        return len(cells) if len(cells) >= 3 and short and not prose else 0
+
+    out: dict[int, int] = {}
+    at = 0
+    while at < len(lines):
+        n, end = shape(lines[at]), at + 1
+        while n and end < len(lines) and shape(lines[end]) == n:
+            end += 1
+        if n and end - at >= 3 and not any(ch.isdigit() for ch in lines[at]):
+            out |= dict.fromkeys(range(at, end), at)
+        at = end
+    return out
 
 
 def _heads_a_table(line: str, after: list[str]) -> bool:
