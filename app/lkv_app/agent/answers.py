@@ -105,9 +105,11 @@ RANGE_END = re.compile(r"\b(until|till|close|closes|closing|end|ends)\b")
 def preference(sentence: str, text: str, question: str, kind: str | None = None) -> int:
     """How well a span of the kind asked fits what the question implies (``candidates`` offers
     only the best-fitting): 1 for a dotted number when a version is asked, a name right after
-    "in", "at", "from" or "near" when a town or other place is (``PLACE_NOUNS``), a sum in a currency when money is asked ("4.50 euros" /
-    ``MONEY``), a unit of the quantity asked ("95 minutes" for "how long", "14 metres" for "how
-    deep"), the counted noun ("212,000 containers" for "how many containers"), a country's name
+    "in", "at", "from" or "near" when a town or other place is (``PLACE_NOUNS``), a sum in a
+    currency when money is asked ("4.50 euros" / ``MONEY``), a unit of the quantity asked ("95
+    minutes" for "how long", "14 metres" for "how deep"; in a table row the unit may stand in
+    the cell's header, ``cell_header``), the counted noun ("212,000 containers" for "how many
+    containers"; the header's too), a country's name
     for "which country", a clock time for "what time" (+1 for the end of a range, "9:00 to
     20:00", when the question asks until when), a year for "what year", a day or clock time
     (not a bare year) for "when" or "what date". 0 when nothing is implied or nothing fits.
@@ -184,7 +186,9 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
     words, no name that shares a capitalised word with the question (that is what is asked
     about, not the answer).
     distance: tokens to the nearest question word in the sentence (the answer sits next to
-    what was asked); a phrase's is 0 after two or more question words, else 1."""
+    what was asked); a phrase's is 0 after two or more question words, else 1; in a table row,
+    2 more for each question word its cell's header holds fewer than the best header of the
+    row ("last bus: 22:19" over "first bus: 06:14" when the last bus is asked)."""
     toks = list(TOKEN.finditer(sentence))
     asked = terms(question)
     subject = {stem(w) for w in question.split()[1:] if w[0].isupper()}
