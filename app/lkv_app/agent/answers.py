@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from .places import COUNTRIES
-from .text import MEASURES, MONTHS, NAMED, STOPWORDS, WEEKDAYS, stem, terms
+from .text import ADDRESS, MEASURES, MONTHS, NAMED, STOPWORDS, WEEKDAYS, stem, terms
 
 ANSWER_WORDS = 6
 ANSWER_SPANS = 3
@@ -18,10 +18,6 @@ TITLES = frozenset("dr mr mrs ms prof st capt".split())
 """Titles written with a full stop: part of the name they precede ("Dr. Elin Strand")."""
 
 
-ADDRESS = re.compile(
-    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://[^\s,;)]+[^\s,;).]|www\.[\w-]+(?:\.[\w-]+)+"
-)
-"""An email or web address, one token ("support@corvid-robotics.fi", "www.example.org")."""
 ADDRESS_ASKED = re.compile(r"\b(e-?mail|website|web site|web address|url|homepage|web page)\b")
 VERSION = re.compile(r"v?[0-9]+(?:\.[0-9]+){1,3}")
 NUMBER_WORDS = frozenset(

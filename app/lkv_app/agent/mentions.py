@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .text import FRAME, IRREGULAR, MEASURES, NAMED, STOPWORDS, sentences, stem, terms
+from .text import EMAIL, FRAME, IRREGULAR, MEASURES, NAMED, STOPWORDS, WEB, sentences, stem, terms
 
 DETERMINERS = frozenset("the a an its their his her whose".split())
 """Words a noun phrase follows ("the chief executive", "a child's ticket", "whose harbour
@@ -56,8 +56,8 @@ def noun_terms(question: str) -> set[str]:
 
 
 SHAPES = (
-    (re.compile(r"[\w.+-]+@[\w-]+\.[\w-]"), "email e-mail mail address contact"),
-    (re.compile(r"\bhttps?://|\bwww\.[\w-]+\."), "website site web page address link url"),
+    (re.compile(EMAIL), "email e-mail mail address contact"),
+    (re.compile(WEB), "website site web page address link url"),
     (re.compile(r"(?:\+|\b0)[0-9][0-9 ()-]{6,}[0-9]"), "phone telephone number contact"),
 )
 """What a document holds without saying the word: an email address is an "email address", a

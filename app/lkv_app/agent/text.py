@@ -18,6 +18,12 @@ MONTHS = frozenset(
     "january february march april may june july august september october november december".split()
 )
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
+EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+WEB = r"https?://[^\s,;)]+[^\s,;).]|www\.[\w-]+(?:\.[\w-]+)+"
+ADDRESS = re.compile(f"{EMAIL}|{WEB}")
+"""An email or web address, one token ("support@corvid-robotics.fi", "www.example.org"):
+offered whole as an answer (``answers``), and what makes a document "mention" an email
+address or a website (``mentions.SHAPES``)."""
 SENTENCE_END = re.compile(
     r"(?<=[.!?;])(?<!\b[A-Z]\.)(?<!\b[A-Z][a-z]\.)(?<!^[0-9]\.)(?<!^[0-9][0-9]\.)\s+(?=[A-Z0-9])"
 )
