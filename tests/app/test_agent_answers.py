@@ -8,7 +8,7 @@ import re
 
 from lkv_app.agent.answers import answer_kind, candidates
 from lkv_app.agent.mentions import unmentioned, vocabulary
-from lkv_app.agent.steps import answer_pattern, best_sentences
+from lkv_app.agent.steps import answer_pattern, best_sentences, bridged, link
 from lkv_app.agent.text import coverage, sentences, terms
 
 HOURS = "On weekdays it stays open from 9:00 to 20:00."
@@ -266,3 +266,44 @@ def test_in_a_table_row_the_cell_whose_header_says_the_question_answers():
     # the header names the unit: "22" is in minutes although the cell holds a bare number
     question = "How many minutes does the bus take from the quay to North beach?"
     assert answers(question) == ["22"]
+
+
+def test_what_the_question_rules_out_is_never_offered():
+    # a country never answers who; money never counts things that are no money
+    assert candidates(["Corvid Robotics, Finland, built it."], "Who founded Corvid Robotics?") == []
+    books = ["The library spent 40,000 euros on new books."]
+    assert candidates(books, "How many books does the library hold?") == []
+    assert candidates(books, "How much did the library spend on books?") == ["40,000 euros"]
+    # "what time" asks a clock time, not a duration
+    soup = ["The soup simmers for 40 minutes; the canteen opens at 11:30."]
+    assert candidates(soup, "At what time does the canteen open?") == ["11:30"]
+    assert candidates(soup[:1][0].split(";")[:1], "At what time does the canteen open?") == []
+
+
+def test_a_two_hop_answer_is_not_the_name_that_links_its_two_sentences():
+    found = [
+        ("fair.txt", "The team collected their samples on board the MS Alva in January."),
+        ("ferry.md", "The MS Alva is commanded by Captain Ingrid Solberg, since 2019."),
+    ]
+    question = "Who commands the ship on which the winning team collected its samples?"
+    # both hops found: no "unknown", and not the ship that links them
+    assert answer_pattern(found, question) == "^(Captain Ingrid Solberg)$"
+    # a lookup has no clause; an interrogative "which" is none either
+    assert not bridged("In which town is the ferry company based?")
+    assert bridged("In which town is the company that runs the ferry based?")
+    assert link([text for _, text in found], question) == {"alva"}
+
+
+def test_two_unrelated_documents_that_each_say_half_the_question_do_not_answer_it():
+    question = "At what time does the harbour canteen open?"
+    recipe = ("soup.md", "The red lentil soup is served every Friday in the harbour canteen.")
+    minutes = ("library.txt", "From January the library will open on Sundays from 12:00.")
+    assert answer_pattern([recipe, minutes], question) == "^unknown$"
+    # the same two sentences in one document are one place: the time is offered
+    both = [("canteen.md", f"{recipe[1]} {minutes[1]}")]
+    assert "12:00" in answer_pattern(both, question)
+    # two documents naming the same thing (Okafor) are joined: the date is offered
+    q = "On what date will the lead researcher of the greenhouse trial give a talk?"
+    notes = ("trial.txt", "Greenhouse trial notes, lead researcher Dr. Tomas Okafor.")
+    talk = ("library.txt", "Dr. Tomas Okafor will give a public talk on 12 February 2026.")
+    assert "12 February 2026" in answer_pattern([notes, talk], q)

@@ -299,6 +299,26 @@ def _run_before(a: int, toks, near: list[int]) -> int:
     return run
 
 
+CLOCK = re.compile(r"[0-9]{1,2}[:.][0-9]{2}|[0-9]{1,2} ?(am|pm|a\.m\.|p\.m\.)", re.I)
+
+
+def ruled_out(sentence: str, text: str, question: str, kind: str) -> bool:
+    """A span of the kind asked that the question still rules out (``preference`` ranks what
+    fits; this drops what cannot be right, so that "unknown" is what is left when nothing
+    else is): a country for who or which town ("Finland" for "Who founded the company?"); a
+    sum of money for "how many" things that are no money ("40,000 euros" for "How many books
+    does the library hold?"); anything but a clock time for "what time" ("40 minutes" for "At
+    what time does the canteen open?"). Not a year the sentence lacks: a report's year is
+    often only in its title ("How many containers crossed the quays in 2025?")."""
+    q = question.lower()
+    if kind == "name" and text.lower() in COUNTRIES:
+        return True
+    counted = re.search(r"\bhow many ([a-z]+)", q)
+    if counted and counted.group(1) not in CURRENCY and in_currency(sentence, text):
+        return True
+    return kind == "date" and bool(re.search(r"\bwhat time\b", q)) and not CLOCK.search(text)
+
+
 def _typed(sents: list[str], question: str) -> list[tuple]:
     """(-preference, distance, sentence rank, position, text, span kind) of every span of
     ``sents`` of the kind the question asks for (an amount is no bare year)."""
@@ -319,6 +339,8 @@ def _typed(sents: list[str], question: str) -> list[tuple]:
             if kind in ("amount", "date") and k != "number":
                 continue
             if kind == "amount" and YEAR.fullmatch(text.split()[0]):
+                continue
+            if ruled_out(sent, text, question, kind):
                 continue
             found.append((-preference(sent, text, question, kind), dist, rank, pos, text, k))
     return found

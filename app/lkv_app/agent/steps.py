@@ -239,6 +239,49 @@ def answer_sentences(
     return picked, coverage(question, picked, pool)
 
 
+RELATIVE = re.compile(r"\b(whose|that|which|where|who|whom)\b|\b(type|kind|sort) (the|a|an|[A-Z])")
+ASKING = re.compile(r"^\W*(?:[A-Za-z]+ )?(?:who|whom|whose|what|which|when|where|how)\b", re.I)
+"""The question's own question word (and a preposition before it: "In which town ..."), which
+starts no clause."""
+
+
+def bridged(question: str) -> bool:
+    """The question describes what it asks about by a clause ("the ship on which the team
+    collected its samples", "the port whose harbour master is ...", "a robot of the type the
+    port plans to buy"): a two-hop question, whose answer sentence names what the clause's
+    sentence found."""
+    return bool(RELATIVE.search(ASKING.sub("", question, count=1)))
+
+
+def link(sents: list[str], question: str) -> set[str]:
+    """The terms of the names two picked sentences share that the question does not hold:
+    what joins the clause's sentence to the answer's ("MS Alva" in "the samples were
+    collected on board the MS Alva" and "The MS Alva is commanded by Captain Ingrid
+    Solberg")."""
+    if len(sents) < 2:
+        return set()
+    named = [set(terms(" ".join(names_in([("", s)])))) for s in sents[:2]]
+    return (named[0] & named[1]) - terms(question)
+
+
+def own_coverage(
+    found: list[tuple[str, str]], sents: list[str], question: str, cands: list[str]
+) -> float:
+    """How much of the question the sentences holding the candidates cover when the other
+    picks are from other documents and name nothing in common with them (``link``): one fact
+    sits in one place, and two unrelated documents that each say part of the question ("the
+    harbour canteen" in a recipe, "open from 12:00" in the library's minutes) do not answer it
+    together (1.0: nothing to discount)."""
+    holding = [x for x in sents if set(candidates([x], question)) & set(cands)]
+    rest = [x for x in sents if x not in holding]
+    if not holding or not rest:
+        return 1.0
+    doc_of = {x: doc for doc, text in found for x in sentences(text)}
+    if {doc_of.get(x) for x in holding} & {doc_of.get(x) for x in rest}:
+        return 1.0
+    return coverage(question, holding, [x for _, text in found for x in sentences(text)])
+
+
 def answer_pattern(
     found: list[tuple[str, str]],
     question: str,
@@ -253,9 +296,21 @@ def answer_pattern(
     model left to write its answer restates the question, strings words together ("12 January
     16 16 16") or invents; it says "unknown" next to the answer, or names whatever it read when
     the results never mention what is asked. ``silent``: the stored documents never mention a
-    thing the question asks about (``mentions.unmentioned``): "unknown" only."""
+    thing the question asks about (``mentions.unmentioned``): "unknown" only.
+    Two hops made (a ``bridged`` question whose two sentences name the same thing, ``link``):
+    that thing is no answer and "unknown" is not offered (offered, the model took it). A
+    lookup whose candidates' sentence shares no name with the other picks, from other
+    documents, is judged by what that sentence covers alone (``own_coverage``)."""
     sents, cov = answer_sentences(found, question, queries)
     cands = candidates(sents, question)
+    joined, two_hop = link(sents, question), bridged(question)
+    if joined and two_hop:  # both hops made: the clause's sentence and the answer's name the
+        cands = [c for c in cands if not terms(c) & joined]  # same thing
+        cov = max(cov, ANSWERED)
+    elif not (joined or two_hop) and (own := own_coverage(found, sents, question, cands)) < (
+        UNANSWERED
+    ):
+        cov = own  # two documents that each say half of a lookup do not answer it
     if silent or cov < UNANSWERED or not cands:
         return f"^{UNKNOWN}$"
     options = [rx(c) for c in cands]
