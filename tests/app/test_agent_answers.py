@@ -307,3 +307,17 @@ def test_two_unrelated_documents_that_each_say_half_the_question_do_not_answer_i
     notes = ("trial.txt", "Greenhouse trial notes, lead researcher Dr. Tomas Okafor.")
     talk = ("library.txt", "Dr. Tomas Okafor will give a public talk on 12 February 2026.")
     assert "12 February 2026" in answer_pattern([notes, talk], q)
+
+
+def test_how_and_any_adjective_asks_an_amount_and_how_large_an_area():
+    assert answer_kind("How strong are the gusts on Sunday?") == "amount"
+    assert answer_kind("How does the ferry reach Lindholm?") == "any"
+    gusts = ["Gales, with gusts up to 26 metres per second, from the west."]
+    assert candidates(gusts, "How strong are the gusts?") == ["26 metres"]
+    kiosk = ["The kiosk at Pier 2 has a floor area of 18 square metres and 2 doors."]
+    assert candidates(kiosk, "How large is the kiosk?") == ["18 square"]
+
+
+def test_an_ampersand_joins_one_name():
+    sent = ["The kiosk is rented to Brekke & Daughters Ltd from April."]
+    assert candidates(sent, "Which company rents the kiosk?") == ["Brekke & Daughters Ltd"]

@@ -42,15 +42,23 @@ CURRENCY = frozenset(
 )
 
 
+HOW_NOT_ASKING_AMOUNT = (
+    r"(do|does|did|is|are|was|were|can|could|should|will|would|may|might|must|has|have|had|to"
+    r"|come|so|about)\b"
+)
+"""After "how" these ask a way or a manner ("How does the ferry reach Lindholm?"); any other
+word is an adjective or adverb that asks an amount ("how strong", "how often")."""
+
+
 def answer_kind(question: str) -> str:
     """What the question asks for: "address" (an email or web address: ``ADDRESS_ASKED``),
     "version" (which/what ... version: a number such as "2.5.2"), "amount" for "at what / to
     what" a quantity ("At what charge does the warning sound?"); else by its first question
     word ("the soup whose harbour master is ..." later on does not make a what-question a
-    who-question): "name" (who; which/what
-    followed within two words by a ``NAMED`` noun), "country" (which/what country: a name, a
-    country's first), "amount" (how much/many/long/deep..., what ... cost/weigh, which/what
-    followed by a ``MEASURES`` noun: a number, not a year), "date" (when, what
+    who-question): "name" (who; which/what followed within two words by a ``NAMED`` noun),
+    "country" (which/what country: a name, a country's first), "amount" ("how" and an
+    adjective: how much/many/long/strong..., what ... cost/weigh, which/what followed by a
+    ``MEASURES`` noun: a number, not a year), "date" (when, what
     date/year/time/day, which dates: a number, a clock time too), else "any"."""
     q = question.lower()
     if ADDRESS_ASKED.search(q):
@@ -63,10 +71,8 @@ def answer_kind(question: str) -> str:
     q = q[first.start() :] if first else q
     if re.match(r"who", q):
         return "name"
-    if re.match(
-        r"how (much|many|long|deep|far|high|tall|old|big|large|heavy|fast|often|wide)\b", q
-    ):
-        return "amount"
+    if re.match(r"how (?!" + HOW_NOT_ASKING_AMOUNT + r")[a-z]+\b", q):
+        return "amount"  # how much, how many, how long, how strong, how warm ...
     if re.match(r"when\b|(what|which) (date|year|time|day)s?\b", q):
         return "date"
     noun = re.match(r"(what|which) ([a-z]+)(?: ([a-z]+))?", q)
@@ -86,6 +92,7 @@ UNITS = {
     "length": "metre metres meter meters m km kilometre kilometres mile miles foot feet ft cm mm",
     "mass": "kilogram kilograms kg gram grams g tonne tonnes ton tons pound pounds lb lbs",
     "temperature": "degree degrees celsius fahrenheit",
+    "area": "square hectare hectares acre acres m2",
 }
 UNIT_WORDS = {k: frozenset(v.split()) for k, v in UNITS.items()}
 ASKED_UNITS = (  # (the question says, the units an answer then carries)
@@ -94,6 +101,7 @@ ASKED_UNITS = (  # (the question says, the units an answer then carries)
     (r"\bhow (deep|high|tall|far|wide)\b|\b(depth|height|length|width|distance)\b", ("length",)),
     (r"\bhow heavy\b|\bweigh|\bweight\b|\bmass\b", ("mass",)),
     (r"\btemperature\b|\bhow (hot|cold|warm)\b", ("temperature",)),
+    (r"\bhow (large|big)\b|\b(area|size)\b", ("area",)),
 )
 RANGE_END = re.compile(r"\b(until|till|close|closes|closing|end|ends)\b")
 
@@ -194,6 +202,8 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
         if not 0 < i < len(toks):
             return False
         gap = sentence[toks[i - 1].end() : toks[i].start()]
+        if gap == " & ":  # one name: "Brekke & Daughters Ltd"
+            return toks[i - 1].group()[0].isupper() and toks[i].group()[0].isupper()
         return gap == " " or (gap == ". " and toks[i - 1].group().lower() in TITLES)
 
     best_header = max(
