@@ -1,7 +1,9 @@
 """Documents only the agent's held-out suites search (besides the examples; which ones:
 ``agent_tasks.SUITE_DOCUMENTS``): formats the agent was not built against (a notice with lists,
 a log, an email, a guide with a table, an FAQ, an invoice with aligned columns, an email thread
-with quoted replies). Fictional, written for this project; not shown in
+with quoted replies, release notes, an interview transcript, a comma-separated timetable, a
+press release, a lease in numbered clauses, a weather forecast, a programme of time slots, a
+notice board of short ads). Fictional, written for this project; not shown in
 the app."""
 
 from __future__ import annotations
