@@ -13,6 +13,7 @@ answer and the agent must say so. ``expected``: strings one of which the answer 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import accumulate
 
 PORT = "kestrel_bay_port_report.md"
 ROBOT = "marten_r3_robot_spec.md"
@@ -522,21 +523,18 @@ SUITES = {
 """``main``: the suite the agent was built against; ``heldout`` .. ``heldout9``: tasks written
 apart from it."""
 
-SUITE_DOCUMENTS = {
+NEW_DOCUMENTS = {
     "heldout3": (FERRY, WATER, FAIR),
-    "heldout4": (FERRY, WATER, FAIR, MUSEUM, CLINIC),
-    "heldout5": (FERRY, WATER, FAIR, MUSEUM, CLINIC, INVOICE, CLEANUP),
-    "heldout6": (FERRY, WATER, FAIR, MUSEUM, CLINIC, INVOICE, CLEANUP, RELEASE, RADIO),
-    "heldout7": (FERRY, WATER, FAIR, MUSEUM, CLINIC, INVOICE, CLEANUP, RELEASE, RADIO, BUS, SHORE),
-    "heldout8": (
-        *(FERRY, WATER, FAIR, MUSEUM, CLINIC, INVOICE, CLEANUP, RELEASE, RADIO, BUS, SHORE),
-        *(KIOSK, FORECAST),
-    ),
-    "heldout9": (
-        *(FERRY, WATER, FAIR, MUSEUM, CLINIC, INVOICE, CLEANUP, RELEASE, RADIO, BUS, SHORE),
-        *(KIOSK, FORECAST, PROGRAMME, NOTICES),
-    ),
+    "heldout4": (MUSEUM, CLINIC),
+    "heldout5": (INVOICE, CLEANUP),
+    "heldout6": (RELEASE, RADIO),
+    "heldout7": (BUS, SHORE),
+    "heldout8": (KIOSK, FORECAST),
+    "heldout9": (PROGRAMME, NOTICES),
 }
+"""The ``agent_docs`` each suite brought; a suite searches its own and every earlier suite's."""
+
+SUITE_DOCUMENTS = dict(zip(NEW_DOCUMENTS, accumulate(NEW_DOCUMENTS.values()), strict=True))
 """The ``agent_docs`` a suite searches besides the examples (none for the others)."""
 
 

@@ -147,10 +147,16 @@ def preference(sentence: str, text: str, question: str, kind: str | None = None)
     }
     if wanted:
         return int(bool(set(f"{low} {cell_header(sentence, text).lower()}".split()) & wanted))
-    counted = re.search(r"\bhow many ([a-z]+)", q)
-    if counted and counted.group(1) not in ("of", "times"):
-        return int(stem(counted.group(1)) in terms(f"{text} {cell_header(sentence, text)}"))
+    counted = counted_noun(q)
+    if counted and counted not in ("of", "times"):
+        return int(stem(counted) in terms(f"{text} {cell_header(sentence, text)}"))
     return 0
+
+
+def counted_noun(question: str) -> str | None:
+    """The word after "how many" in a lower-cased question ("books"), or None."""
+    found = re.search(r"\bhow many ([a-z]+)", question)
+    return found.group(1) if found else None
 
 
 def cell_header(sentence: str, text: str) -> str:
@@ -323,8 +329,8 @@ def ruled_out(sentence: str, text: str, question: str, kind: str) -> bool:
     q = question.lower()
     if kind == "name" and text.lower() in COUNTRIES:
         return True
-    counted = re.search(r"\bhow many ([a-z]+)", q)
-    if counted and counted.group(1) not in CURRENCY and in_currency(sentence, text):
+    counted = counted_noun(q)
+    if counted and counted not in CURRENCY and in_currency(sentence, text):
         return True
     return kind == "date" and bool(re.search(r"\bwhat time\b", q)) and not CLOCK.search(text)
 

@@ -276,10 +276,11 @@ def own_coverage(
     rest = [x for x in sents if x not in holding]
     if not holding or not rest:
         return 1.0
-    doc_of = {x: doc for doc, text in found for x in sentences(text)}
+    pairs = [(doc, x) for doc, text in found for x in sentences(text)]
+    doc_of = {x: doc for doc, x in pairs}
     if {doc_of.get(x) for x in holding} & {doc_of.get(x) for x in rest}:
         return 1.0
-    return coverage(question, holding, [x for _, text in found for x in sentences(text)])
+    return coverage(question, holding, [x for _, x in pairs])
 
 
 def answer_pattern(
