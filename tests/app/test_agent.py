@@ -262,6 +262,9 @@ def test_a_question_frame_and_a_verb_form_do_not_count_as_missing():
     # "wrote" meets "written"; "how long" asks an amount and "long" need not be in the text
     assert coverage("Who wrote down the soup recipe?", sent, sent) == 1.0
     assert coverage("How long does the battery last?", sent, sent) == 1.0
+    # a modal verb is a function word: "must" need not be in the sentence
+    book = ["Book tickets by 5 June."]
+    assert coverage("By what date must tickets be booked?", book, book) == 1.0
     assert answer_kind("How long does the battery last?") == "amount"
     assert candidates(sentences(sent[0]), "How long does the battery last?") == ["95 minutes"]
 

@@ -8,8 +8,9 @@ import re
 
 from lkv_app.agent.answers import answer_kind, candidates
 from lkv_app.agent.mentions import unmentioned, vocabulary
-from lkv_app.agent.steps import answer_pattern, best_sentences, bridged, link
-from lkv_app.agent.text import coverage, sentences, terms
+from lkv_app.agent.steps import answer_pattern, best_sentences, bridged, first_query, link
+from lkv_app.agent.text import coverage, follows, sentences, terms
+from lkv_app.agent.tools import focus
 
 HOURS = "On weekdays it stays open from 9:00 to 20:00."
 SOUP = "The canteen sells about 140 bowls of this soup each Friday, at 4.50 euros a bowl."
@@ -249,8 +250,12 @@ Buses run every 30 minutes, and the ride is free, short, and warm.
 
 def test_a_comma_separated_table_is_read_row_by_row_under_its_header():
     sents = sentences(TIMETABLE)
-    row = "stop: Church square | first bus: 06:14 | last bus: 22:19 | minutes from the quay: 4"
+    row = "Stop: Church square | first bus: 06:14 | last bus: 22:19 | minutes from the quay: 4"
     assert row in sents
+    # rows joined into prose (as the tool results join them) read back as the same rows
+    assert sentences(" ".join(s if s.endswith(".") else s + "." for s in sents)) == [
+        s if s.endswith(".") else s + "." for s in sents
+    ]
     assert "Buses run every 30 minutes, and the ride is free, short, and warm." in sents  # prose
     # wrapped prose with as many commas on each line is no table: a part of it is long
     prose = "We met, as planned, at noon in the square by the church.\n" * 3
@@ -321,3 +326,25 @@ def test_how_and_any_adjective_asks_an_amount_and_how_large_an_area():
 def test_an_ampersand_joins_one_name():
     sent = ["The kiosk is rented to Brekke & Daughters Ltd from April."]
     assert candidates(sent, "Which company rents the kiosk?") == ["Brekke & Daughters Ltd"]
+
+
+NOTICE = (
+    "FOR SALE: Wooden rowing boat, 4.2 metres, with oars. 1,150 euros or best offer.\n\n"
+    "FOR SALE: Child's bicycle, blue. 40 euros."
+)
+
+
+def test_the_sentence_after_a_pick_in_its_paragraph_can_hold_the_answer():
+    q = "How much does the wooden rowing boat cost?"
+    [(_, text)] = focus([("notices.txt", NOTICE)], first_query(q), 400, q)
+    # the price follows the sentence naming the boat and names nothing asked: kept with it
+    assert "with oars. 1,150 euros or best offer." in text
+    assert "40 euros" not in text  # another paragraph's sentence without a query word is not
+    found = [("notices.txt", text)]
+    assert best_sentences(found, q)[-1] == "1,150 euros or best offer."
+    assert re.fullmatch(answer_pattern(found, q), "1,150 euros")
+    assert not re.fullmatch(answer_pattern(found, q), "4.2 metres")
+    assert follows(
+        NOTICE, "FOR SALE: Wooden rowing boat, 4.2 metres, with oars.", "1,150 euros or best offer."
+    )
+    assert not follows(NOTICE, "1,150 euros or best offer.", "FOR SALE: Child's bicycle, blue.")

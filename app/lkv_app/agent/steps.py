@@ -191,7 +191,9 @@ def best_sentences(
     usually answers alone, and a second sentence would only offer the model wrong
     candidates. When what the question implies (``answers.fit``: a sum in a currency, litres,
     a date) is in none of the picks, the best sentence that holds it and shares
-    ``RELEVANT_TERMS`` words with the question joins them."""
+    ``RELEVANT_TERMS`` words with the question, or that follows a pick in its paragraph
+    (``tools.focus``: "1,150 euros or best offer." after the sentence naming the boat), joins
+    them."""
     weights = {t: 0.5 for q in queries for t in terms(q)} | {t: 2.0 for t in terms(question)}
     sents = list(dict.fromkeys(sent for _, text in found for sent in sentences(text)))
     picked: list[int] = []
@@ -216,11 +218,15 @@ def best_sentences(
         # water were lost" after the sentence naming the burst)
         asked = terms(question)
         full = overlap_scores(sents, weights)
+
+        def next_of_pick(i: int) -> bool:  # no word of the question, right after a pick: the
+            return i - 1 in picked and not terms(sents[i]) & asked  # next sentence (``focus``)
+
         more = [
             i
             for i in range(len(sents))
             if i not in picked
-            and len(terms(sents[i]) & asked) >= RELEVANT_TERMS
+            and (len(terms(sents[i]) & asked) >= RELEVANT_TERMS or next_of_pick(i))
             and fit(sents[i], question)
         ]
         if more:

@@ -10,7 +10,7 @@ STOPWORDS = frozenset(
     "which who with what when where how many much does did do one whose whom will would can "
     "could should there their get got gets about around nearly almost roughly approximately "
     "exactly some only just each every all both these those after before since during until "
-    "than then also into".split()
+    "than then also into must shall might".split()
 )
 """Function words, and the adverbs and prepositions that qualify a figure ("About 95,000
 litres", "after the dredging"): neither what a question is about nor the start of a name."""
@@ -150,7 +150,7 @@ def sentences(text: str) -> list[str]:
             if at != csv_first[at]:
                 names = [c.strip() for c in lines[csv_first[at]].split(",")]
                 cells = [f"{h}: {c}" for h, c in zip(names, cells, strict=True)]
-            units.append(" | ".join(cells))
+            units.append(row_unit(cells))
         elif line.startswith("#") or not line:
             flush()
             if line:
@@ -164,7 +164,7 @@ def sentences(text: str) -> list[str]:
             cells = [c.strip() for c in line.strip("|").split("|")]
             if len(header) == len(cells):
                 cells = [f"{h}: {c}" for h, c in zip(header, cells, strict=True)]
-            units.append(" | ".join(cells))
+            units.append(row_unit(cells))
         elif ITEM.match(line):
             flush()
             para.append(f"{heading}: {line}" if heading and LIST_ITEM.match(line) else line)
@@ -177,12 +177,30 @@ def sentences(text: str) -> list[str]:
                 columns = cells
             elif len(columns) == len(cells):
                 cells = [f"{h}: {c}" for h, c in zip(columns, cells, strict=True)]
-            units.append(" | ".join(cells))
+            units.append(row_unit(cells))
             continue
         else:
             para.append(line)
         columns = []
     return [" ".join(u.split()) for u in units if u.strip()]
+
+
+def follows(text: str, first: str, then: str) -> bool:
+    """``then`` is the sentence right after ``first`` in one paragraph of ``text`` (prose: a
+    list item, a table row or a field line reads differently in ``sentences``' units)."""
+    if first[-1:] not in ".!?":
+        return False
+    pair = f"{first} {then}"
+    return any(pair in " ".join(p.split()) for p in re.split(r"\n\s*\n", text))
+
+
+def row_unit(cells: list[str]) -> str:
+    """A table row as one unit, its cells joined by " | ", its first letter a capital: a row
+    starting "stop: Church square" would otherwise run on from the unit before it when the
+    tool results join units into prose ("... ferry quay: 0. stop: Church square ..." reads
+    back as one sentence)."""
+    row = " | ".join(cells)
+    return row[:1].upper() + row[1:]
 
 
 CSV_CELL_CHARS = 40
