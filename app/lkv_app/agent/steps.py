@@ -219,8 +219,10 @@ def best_sentences(
         asked = terms(question)
         full = overlap_scores(sents, weights)
 
-        def next_of_pick(i: int) -> bool:  # no word of the question, right after a pick: the
-            return i - 1 in picked and not terms(sents[i]) & asked  # next sentence (``focus``)
+        def next_of_pick(i: int) -> bool:
+            """Right after a pick, without a word of the question: the pick's next sentence
+            (``tools.focus`` keeps no other sentence that holds no query word)."""
+            return i - 1 in picked and not terms(sents[i]) & asked
 
         more = [
             i
