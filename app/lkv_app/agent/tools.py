@@ -21,7 +21,9 @@ RESULT_TOKENS = 160
 CHARS_PER_TOKEN = 4
 SEARCH_HITS = 3
 FOLLOWED = 2
-"""The best sentences of a search that bring their next sentence (``focus``)."""
+"""A kept sentence brings its next one (``focus``) only while the search holds at most this
+many sentences with it: the best sentence brings its next one, and the second best does when
+the best brought none."""
 
 
 def trim(text: str, chars: int) -> str:
@@ -35,7 +37,10 @@ def focus(
     ``query`` (``overlap_scores``; a word of the user's ``question`` counts half; ties: the better-ranked hit, then
     the earlier sentence), within ``chars`` characters, each document's sentences in
     order of relevance, the best last (nearest the question a small model then reads), the
-    best document's block last; repeated sentences (chunks overlap) once."""
+    best document's block last; repeated sentences (chunks overlap) once. A sentence kept
+    early (``FOLLOWED``) brings the next one of its paragraph right after it when that one
+    holds a figure and no query word (``text.follows``): a notice's price or a log's figure
+    often follows the sentence that names what it is about."""
     weights = {t: 1.0 for t in terms(question)} | {t: 2.0 for t in terms(query)}
     seen: set[str] = set()
     cands = []  # (score, hit rank, position, doc, sentence)
