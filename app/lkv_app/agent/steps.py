@@ -220,8 +220,10 @@ def best_sentences(
         full = overlap_scores(sents, weights)
 
         def next_of_pick(i: int) -> bool:
-            """Right after a pick, without a word of the question: the pick's next sentence
-            (``tools.focus`` keeps no other sentence that holds no query word)."""
+            """Right after a pick, without a word of the question: in a search result the
+            pick's next sentence (``tools.focus`` keeps a sentence without a query word only
+            so, or when no sentence has one); in a document read whole, its next sentence
+            there. Across two results' blocks it is the next block's first sentence."""
             return i - 1 in picked and not terms(sents[i]) & asked
 
         more = [
