@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from lkv_app.agent.answers import answer_kind, candidates
+from lkv_app.agent.answers import answer_kind, candidates, cell_header, shape_terms
 from lkv_app.agent.mentions import unmentioned, vocabulary
 from lkv_app.agent.steps import answer_pattern, best_sentences, bridged, first_query, link
 from lkv_app.agent.text import coverage, follows, sentences, terms
@@ -271,6 +271,29 @@ def test_in_a_table_row_the_cell_whose_header_says_the_question_answers():
     # the header names the unit: "22" is in minutes although the cell holds a bare number
     question = "How many minutes does the bus take from the quay to North beach?"
     assert answers(question) == ["22"]
+
+
+def test_a_value_that_opens_another_cells_value_keeps_its_own_header():
+    # a row as the tool results join it (a full stop at its end); "22" also opens "22:37"
+    row = "Stop: North beach | first bus: 06:32 | last bus: 22:37 | minutes from the quay: 22."
+    assert cell_header(row, "22") == "minutes from the quay"
+    assert cell_header(row, "22:37") == "last bus"
+    assert cell_header(row.replace(": 22.", ": about 22."), "22") == "minutes from the quay"
+    question = "How many minutes does the bus take from the quay to North beach?"
+    assert candidates([row], question) == ["22"]
+
+
+def test_an_address_says_email_address_itself():
+    """The sentence holding an email address need not say "email address": with the address
+    offered, those words count as held; without one they still weigh (nothing is answered)."""
+    question = "What is the email address of the support desk?"
+    found = [("notes.md", NOTES)]
+    assert shape_terms(question, ["support@example-robotics.fi"]) == terms("email address")
+    assert shape_terms(question, ["8:00"]) == frozenset()
+    assert shape_terms("What is the phone number of the desk?", ["a@b.fi"]) == frozenset()
+    assert answer_pattern(found, question) == "^(" + re.escape("support@example-robotics.fi") + ")$"
+    desk = "Questions go to the support desk, open from 8:00 to 16:00."
+    assert answer_pattern([("notes.md", desk)], question) == "^unknown$"
 
 
 def test_what_the_question_rules_out_is_never_offered():

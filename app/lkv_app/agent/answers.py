@@ -153,6 +153,17 @@ def preference(sentence: str, text: str, question: str, kind: str | None = None)
     return 0
 
 
+def shape_terms(question: str, cands: list[str]) -> frozenset[str]:
+    """The question's words that name a shape one of the candidates has by itself ("email
+    address" for "support@corvid-robotics.fi", "website" for "www.example.org"): the sentence
+    holding such an answer need not say them ("... the support desk at
+    support@corvid-robotics.fi")."""
+    asked = ADDRESS_ASKED.findall(question.lower())
+    if not asked or not any(ADDRESS.fullmatch(c) for c in cands):
+        return frozenset()
+    return terms(" ".join(asked) + " address")
+
+
 def counted_noun(question: str) -> str | None:
     """The word after "how many" in a lower-cased question ("books"), or None."""
     found = re.search(r"\bhow many ([a-z]+)", question)
@@ -168,7 +179,9 @@ def cell_header(sentence: str, text: str) -> str:
     whole = re.search(r"(?:^|\| )([^|]*?): " + re.escape(text) + r"(?= \||$)", sentence)
     if whole:  # the text is a whole cell's value ("22" in "... | minutes: 22", not in "22:37")
         return whole.group(1)
-    at, start = sentence.find(text), 0
+    # else the cell where the text stands alone ("22" in "minutes: about 22.", not "22:37")
+    alone = re.search(r"(?<![\w:.,])" + re.escape(text) + r"(?![\w:]|[.,][0-9])", sentence)
+    at, start = (alone.start() if alone else sentence.find(text)), 0
     for cell in sentence.split(" | "):
         if start <= at < start + len(cell):
             head, sep, _ = cell.partition(": ")

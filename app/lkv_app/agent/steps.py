@@ -29,7 +29,7 @@ import uuid
 
 from langchain_core.messages import AIMessage
 
-from .answers import candidates, fit
+from .answers import candidates, fit, shape_terms
 from .text import (
     MONTHS,
     STOPWORDS,
@@ -311,9 +311,12 @@ def answer_pattern(
     Two hops made (a ``bridged`` question whose two sentences name the same thing, ``link``):
     that thing is no answer and "unknown" is not offered (offered, the model took it). A
     lookup whose candidates' sentence shares no name with the other picks, from other
-    documents, is judged by what that sentence covers alone (``own_coverage``)."""
+    documents, is judged by what that sentence covers alone (``own_coverage``). An email or
+    web address offered says the question's "email address" itself (``shape_terms``)."""
     sents, cov = answer_sentences(found, question, queries)
     cands = candidates(sents, question)
+    if given := shape_terms(question, cands):  # "email address" said by "a@b.fi" itself
+        cov = coverage(question, sents, [x for _, t in found for x in sentences(t)], given)
     joined, two_hop = link(sents, question), bridged(question)
     if joined and two_hop:  # both hops made: the clause's sentence and the answer's name the
         cands = [c for c in cands if not terms(c) & joined]  # same thing

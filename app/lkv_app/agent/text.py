@@ -283,13 +283,16 @@ def idf_weights(sents: list[str], wanted: set[str]) -> dict[str, float]:
     return {t: math.log(1 + n / (sum(t in h for h in held) or 0.5)) for t in wanted}
 
 
-def coverage(question: str, chosen: list[str], pool: list[str]) -> float:
+def coverage(
+    question: str, chosen: list[str], pool: list[str], given: frozenset[str] = frozenset()
+) -> float:
     """The share of the question's terms (``frame_terms`` left out, and the ``type_noun``
-    unless the chosen sentences hold it), each weighted by its rarity in ``pool`` (the results
-    so far), that the ``chosen`` sentences hold: low when the results never mention what is
-    asked ("mayor", "colour"), whatever else they share with the question."""
+    unless the chosen sentences hold it, and the terms ``given`` by an answer's own shape),
+    each weighted by its rarity in ``pool`` (the results so far), that the ``chosen`` sentences
+    hold: low when the results never mention what is asked ("mayor", "colour"), whatever else
+    they share with the question."""
     have = set().union(*(terms(s) for s in chosen)) if chosen else set()
-    asked = terms(question) - frame_terms(question) - ({type_noun(question)} - have)
+    asked = terms(question) - frame_terms(question) - ({type_noun(question)} - have) - given
     if not asked:
         return 0.0
     w = idf_weights(pool, asked)
