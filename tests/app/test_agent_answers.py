@@ -296,6 +296,34 @@ def test_an_address_says_email_address_itself():
     assert answer_pattern([("notes.md", desk)], question) == "^unknown$"
 
 
+MENU = """FERRY CAFE: WINTER MENU
+Open 8:00-17:00, closed on Mondays.
+
+Lunch (11:30-14:30)
+  Reindeer burger with chips ............. 14.50
+  Vegetable pie .......................... 9.80
+
+All prices in euros.
+"""
+
+
+def test_a_dot_leader_joins_a_name_to_its_value_and_a_weekday_answers_which_day():
+    sents = sentences(MENU)
+    # each dotted line a unit of its own (not "14.50 Vegetable pie ....", the next item's)
+    assert "Reindeer burger with chips: 14.50" in sents
+    assert "Vegetable pie: 9.80" in sents
+    assert "Lunch (11:30-14:30)" in sents
+    pie = "What does the vegetable pie cost at the cafe?"
+    assert candidates(best_sentences([("menu.txt", MENU)], pie), pie) == ["9.80"]
+    day = "On which day of the week is the cafe closed?"
+    assert candidates(sents[:2], day) == ["Mondays"]
+    # a weekday answers "which day" only: "when" and "what time" take the clock time
+    assert candidates(["The cafe opens on Sundays at 10:00."], "When does the cafe open?") == [
+        "10:00"
+    ]
+    assert "Mondays" not in candidates(sents[:2], "What time does the cafe close?")
+
+
 def test_what_the_question_rules_out_is_never_offered():
     # a country never answers who; money never counts things that are no money
     assert candidates(["Corvid Robotics, Finland, built it."], "Who founded Corvid Robotics?") == []

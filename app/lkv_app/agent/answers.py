@@ -136,8 +136,10 @@ def preference(sentence: str, text: str, question: str, kind: str | None = None)
         return int(":" in text) + int(bool(end))
     if kind == "date" and re.search(r"\b(what|which) years?\b", q):
         return int(bool(YEAR.fullmatch(text)))
-    if kind == "date":  # when, what date, what day: a day of a month, a weekday or a clock time
-        return int(":" in text or bool(set(low.split()) & (MONTHS | WEEKDAYS)))
+    if kind == "date" and DAY_ASKED.search(q):  # which day: a weekday or a day of a month
+        return int(weekday(text) or bool(set(low.split()) & MONTHS))
+    if kind == "date":  # when, what date: a day of a month, a weekday or a clock time
+        return int(":" in text or weekday(text) or bool(set(low.split()) & (MONTHS | WEEKDAYS)))
     if kind != "amount":
         return 0
     if MONEY.search(q):
@@ -247,10 +249,16 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
     return out
 
 
+def weekday(word: str) -> bool:
+    """A day of the week, or days ("Monday", "Mondays")."""
+    low = word.lower()
+    return low in WEEKDAYS or (low.endswith("s") and low[:-1] in WEEKDAYS)
+
+
 def _entities(toks, joined) -> list[tuple[str, int, int]]:
-    """(kind, first, last token) of the addresses (``ADDRESS``), names (runs of capitalised
-    words, not a sentence's first word alone, nor months, weekdays or "I"; a number may end
-    one: "Sunvale 7") and numbers (with a month and year, "12 February 2026", or a unit,
+    """(kind, first, last token) of the addresses (``ADDRESS``), weekdays ("day": "Mondays"),
+    names (runs of capitalised words, not a sentence's first word alone, nor months, weekdays
+    or "I"; a number may end one: "Sunvale 7") and numbers (with a month and year, "12 February 2026", or a unit,
     "48,000 euros", "39.36 EUR"; a number word before a unit or counted noun, "nine days")."""
 
     def named(i: int) -> bool:  # a title only before a name: "Dr. Elin Strand", never "Dr"
@@ -268,6 +276,8 @@ def _entities(toks, joined) -> list[tuple[str, int, int]]:
         j = i
         if ADDRESS.fullmatch(toks[i].group()):
             out.append(("address", i, i))
+        elif weekday(toks[i].group()):
+            out.append(("day", i, i))
         elif counted(i):
             out.append(("number", i, i + 1))
             j = i + 1
@@ -328,6 +338,8 @@ def _run_before(a: int, toks, near: list[int]) -> int:
     return run
 
 
+DAY_ASKED = re.compile(r"\b(which|what) days?\b")
+"""A question for a day of the week ("On which day of the week is the cafe closed?")."""
 CLOCK = re.compile(r"[0-9]{1,2}[:.][0-9]{2}|[0-9]{1,2} ?(am|pm|a\.m\.|p\.m\.)", re.I)
 
 
@@ -361,11 +373,13 @@ def _typed(sents: list[str], question: str) -> list[tuple]:
                 continue
             if kind != "address" and ADDRESS.search(text):
                 continue  # an address only when one is asked (not for a phone number)
+            if k == "day" and not (kind == "date" and DAY_ASKED.search(question.lower())):
+                continue  # a weekday answers "which day", not "when" (a clock time does)
             if kind == "version" and k != "number":
                 continue
             if kind != "any" and k == "phrase":
                 continue
-            if kind in ("amount", "date") and k != "number":
+            if kind in ("amount", "date") and k not in ("number", "day"):
                 continue
             if kind == "amount" and YEAR.fullmatch(text.split()[0]):
                 continue

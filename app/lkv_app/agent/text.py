@@ -109,6 +109,9 @@ ITEM = re.compile(r"^(?:[-*\u2022] |[0-9]{1,2}[.)] )|^[A-Z][A-Za-z]*(?: [A-Za-z]
 own as well (``sentences`` handles them first)."""
 LIST_ITEM = re.compile(r"^(?:[-*\u2022] |[0-9]{1,2}[.)] )")
 TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
+LEADER = re.compile(r"^(\S.*?\S)\s*(?:\.{3,}|\u2026+)\s*(\S.*)$")
+"""A line whose name and value a dot leader joins ("Vegetable pie ........ 9.80", a menu, a
+price list, a table of contents)."""
 COLUMN_GAP = re.compile(r"(?<=[^\s.!?])(?: {2,}|\t+)(?=\S)")
 """Where a plain-text table's columns meet: two or more spaces, or tabs, between words
 ("Subtotal      328.00 EUR"); not after a sentence's end (two spaces after a full stop are
@@ -125,7 +128,8 @@ def sentences(text: str) -> list[str]:
     item under a markdown section heading ("## ...", not the document's "# " title) after the
     heading, which is what it is about ("2.5.2 (October 2024): - Fixed: the cameras ..."); a
     comma-separated table's rows (``_csv_blocks``) each cell after its header's name ("stop:
-    Church square | first bus: 06:14 | ..."). An email's
+    Church square | first bus: 06:14 | ..."); a line whose dot leader joins a name to its value
+    as that field ("Vegetable pie: 9.80", ``LEADER``). An email's
     header lines or a list's items run together would read as one sentence whose capitalised
     words all look like names."""
     units: list[str] = []
@@ -165,6 +169,9 @@ def sentences(text: str) -> list[str]:
             if len(header) == len(cells):
                 cells = [f"{h}: {c}" for h, c in zip(header, cells, strict=True)]
             units.append(row_unit(cells))
+        elif leader := LEADER.match(line):  # "Vegetable pie ..... 9.80": "Vegetable pie: 9.80"
+            flush()
+            units.append(row_unit([f"{leader.group(1)}: {leader.group(2)}"]))
         elif ITEM.match(line):
             flush()
             para.append(f"{heading}: {line}" if heading and LIST_ITEM.match(line) else line)
