@@ -313,6 +313,8 @@ def test_a_dot_leader_joins_a_name_to_its_value_and_a_weekday_answers_which_day(
     assert "Reindeer burger with chips: 14.50" in sents
     assert "Vegetable pie: 9.80" in sents
     assert "Lunch (11:30-14:30)" in sents
+    prose = "We waited... then the ferry came.\nIt was late."
+    assert sentences(prose) == ["We waited... then the ferry came.", "It was late."]
     pie = "What does the vegetable pie cost at the cafe?"
     assert candidates(best_sentences([("menu.txt", MENU)], pie), pie) == ["9.80"]
     day = "On which day of the week is the cafe closed?"

@@ -258,8 +258,9 @@ def weekday(word: str) -> bool:
 def _entities(toks, joined) -> list[tuple[str, int, int]]:
     """(kind, first, last token) of the addresses (``ADDRESS``), weekdays ("day": "Mondays"),
     names (runs of capitalised words, not a sentence's first word alone, nor months, weekdays
-    or "I"; a number may end one: "Sunvale 7") and numbers (with a month and year, "12 February 2026", or a unit,
-    "48,000 euros", "39.36 EUR"; a number word before a unit or counted noun, "nine days")."""
+    or "I"; a number may end one: "Sunvale 7") and numbers (with a month and year, "12
+    February 2026", or a unit, "48,000 euros", "39.36 EUR"; a number word before a unit or
+    counted noun, "nine days")."""
 
     def named(i: int) -> bool:  # a title only before a name: "Dr. Elin Strand", never "Dr"
         w = toks[i].group()

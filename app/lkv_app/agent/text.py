@@ -109,9 +109,10 @@ ITEM = re.compile(r"^(?:[-*\u2022] |[0-9]{1,2}[.)] )|^[A-Z][A-Za-z]*(?: [A-Za-z]
 own as well (``sentences`` handles them first)."""
 LIST_ITEM = re.compile(r"^(?:[-*\u2022] |[0-9]{1,2}[.)] )")
 TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
-LEADER = re.compile(r"^(\S.*?\S)\s*(?:\.{3,}|\u2026+)\s*(\S.*)$")
+LEADER = re.compile(r"^(\S.*?\S)\s*\.{4,}\s*(\S.*)$")
 """A line whose name and value a dot leader joins ("Vegetable pie ........ 9.80", a menu, a
-price list, a table of contents)."""
+price list, a table of contents); four dots at least, so that an ellipsis ("We waited... then")
+stays prose."""
 COLUMN_GAP = re.compile(r"(?<=[^\s.!?])(?: {2,}|\t+)(?=\S)")
 """Where a plain-text table's columns meet: two or more spaces, or tabs, between words
 ("Subtotal      328.00 EUR"); not after a sentence's end (two spaces after a full stop are
