@@ -616,6 +616,60 @@ HELDOUT11_TASKS = (
     Task("absent", "How many rooms does the Gull Rock Guesthouse have?"),
 )
 
+CHAT = "harbour_crew_chat.txt"
+PONTOON = "lindholm_pontoon_article.md"
+
+HELDOUT12_TASKS = (
+    # Written in session 12 after round 13 was committed (b869fc8, 1c97024) and before any later
+    # change, over two documents of shapes no agent version was run on (a chat log of timestamped
+    # messages, a news article with quotes and a correction), searched with the other
+    # twenty-four: blind to round 13, and to the next round as long as its failures are not read
+    # before it runs here.
+    Task(
+        "lookup",
+        "At what time did the MS Alva leave the quay on the foggy morning?",
+        ("07:28", "7:28"),
+        CHAT,
+    ),
+    Task("lookup", "What is the phone number of Kranservice Nord?", ("552 310",), CHAT),
+    Task("lookup", "How many visiting boats can berth at the new pontoon?", ("24",), PONTOON),
+    Task("lookup", "How long may a boat at the new pontoon be?", ("14 metres", "14 m"), PONTOON),
+    Task(
+        "lookup",
+        "What does a night's berth cost for a boat under 10 metres?",
+        ("28 euros",),
+        PONTOON,
+    ),
+    Task(
+        "two_hop",
+        "What part of the crane that the port commissioned in March 2025 was leaking?",
+        ("boom",),
+        CHAT,
+    ),
+    Task(
+        "two_hop",
+        "Since which year has the man who reported the fog in the harbour crew chat run the "
+        "marina?",
+        ("2017",),
+        PONTOON,
+    ),
+    Task(
+        "two_hop",
+        "At what time does the crew dinner start at the cafe run by the skipper of Kittiwake?",
+        ("19:00",),
+        CHAT,
+    ),
+    Task(
+        "two_hop",
+        "How late did the ship commanded by Captain Ingrid Solberg leave on the foggy morning?",
+        ("eighteen", "18 minutes"),
+        CHAT,
+    ),
+    Task("absent", "How deep is the water at the new Lindholm pontoon?"),
+    Task("absent", "What is the phone number of the Lindholm marina?"),
+    Task("absent", "Who paid the remaining third of the pontoon's cost?"),
+)
+
 SUITES = {
     "main": TASKS,
     "heldout": HELDOUT_TASKS,
@@ -629,8 +683,9 @@ SUITES = {
     "heldout9": HELDOUT9_TASKS,
     "heldout10": HELDOUT10_TASKS,
     "heldout11": HELDOUT11_TASKS,
+    "heldout12": HELDOUT12_TASKS,
 }
-"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout11``: tasks written
+"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout12``: tasks written
 apart from it."""
 
 NEW_DOCUMENTS = {
@@ -643,6 +698,7 @@ NEW_DOCUMENTS = {
     "heldout9": (PROGRAMME, NOTICES),
     "heldout10": (VACANCY, REGATTA),
     "heldout11": (GUESTHOUSE, CAFE),
+    "heldout12": (CHAT, PONTOON),
 }
 """The ``agent_docs`` each suite brought; a suite searches its own and every earlier suite's."""
 
