@@ -139,7 +139,7 @@ def preference(sentence: str, text: str, question: str, kind: str | None = None)
     if kind == "date" and DAY_ASKED.search(q):  # which day: a weekday or a day of a month
         return int(weekday(text) or bool(set(low.split()) & MONTHS))
     if kind == "date":  # when, what date: a day of a month, a weekday or a clock time
-        return int(":" in text or weekday(text) or bool(set(low.split()) & (MONTHS | WEEKDAYS)))
+        return int(":" in text or bool(set(low.split()) & (MONTHS | WEEKDAYS)))
     if kind != "amount":
         return 0
     if MONEY.search(q):
