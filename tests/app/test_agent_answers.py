@@ -6,9 +6,18 @@ from __future__ import annotations
 
 import re
 
+from lkv_app.agent import steps
 from lkv_app.agent.answers import answer_kind, candidates, cell_header, shape_terms
 from lkv_app.agent.mentions import unmentioned, vocabulary
-from lkv_app.agent.steps import answer_pattern, best_sentences, bridged, first_query, link
+from lkv_app.agent.steps import (
+    answer_pattern,
+    best_sentences,
+    bridged,
+    first_query,
+    link,
+    second_hop,
+    split_clause,
+)
 from lkv_app.agent.text import coverage, follows, sentences, terms
 from lkv_app.agent.tools import focus
 
@@ -326,6 +335,65 @@ def test_a_dot_leader_joins_a_name_to_its_value_and_a_weekday_answers_which_day(
     assert "Mondays" not in candidates(sents[:2], "What time does the cafe close?")
 
 
+SETTINGS = """; Pier webcam: settings file
+; kept by the IT desk of the port
+
+[camera]
+model = Vistara PX-40
+installed = 9 September 2025
+
+[night]
+infrared_on = 17:30
+infrared_off = 07:45
+"""
+CHAT = """Harbour crew chat, Saturday 14 March 2026
+
+[07:31] Ola Nygaard: Fog lifting. MS Alva left the quay at 07:28, eighteen minutes late.
+[08:05] Petra Lind: Crane Heron is down again.
+"""
+NEWSLETTER = """SAILING SCHOOL
+The youth sailing school starts again on 2 May. The course
+fee for eight lessons is 95 euros.
+"""
+
+
+def test_settings_files_chat_logs_and_capital_headings_split_into_their_own_units():
+    sents = sentences(SETTINGS)
+    # a setting is a field named after its section; comments are notes of their own
+    assert "Night infrared off: 07:45" in sents
+    assert "Camera model: Vistara PX-40" in sents
+    assert sents[:2] == ["Pier webcam: settings file", "kept by the IT desk of the port"]
+    off = "At what time does the webcam switch its infrared off?"
+    assert candidates(best_sentences([("cam.txt", SETTINGS)], off), off) == ["07:45"]
+    # "key = value" outside a settings file (no section above it) stays prose
+    assert sentences("Let x = 5 in the formula.\nThen y = 3.") == [
+        "Let x = 5 in the formula.",
+        "Then y = 3.",
+    ]
+    # a chat's stamped message starts a unit: 07:28 is not run into the next message's time
+    chat = sentences(CHAT)
+    assert "MS Alva left the quay at 07:28, eighteen minutes late." in chat
+    assert "[08:05] Petra Lind: Crane Heron is down again." in chat
+    # a heading in capitals does not start the sentence below it
+    assert sentences(NEWSLETTER)[:2] == [
+        "SAILING SCHOOL",
+        "The youth sailing school starts again on 2 May.",
+    ]
+
+
+def test_a_fee_asks_a_sum_and_which_evening_asks_a_day():
+    fee = "What is the course fee of the youth sailing school?"
+    assert answer_kind(fee) == "amount"
+    sents = sentences(NEWSLETTER)
+    assert candidates(sents, fee) == ["95 euros"]
+    evening = "On which evening is the boat shed open to members?"
+    assert answer_kind(evening) == "date"
+    shed = ["The boat shed is open to members on Wednesday evenings from 18:00 to 21:00."]
+    assert candidates(shed, evening) == ["Wednesday"]
+    # a part of the day before a noun is no question for a day
+    assert answer_kind("What night temperature was kept in the trial?") != "date"
+
+
 def test_what_the_question_rules_out_is_never_offered():
     # a country never answers who; money never counts things that are no money
     assert candidates(["Corvid Robotics, Finland, built it."], "Who founded Corvid Robotics?") == []
@@ -350,6 +418,42 @@ def test_a_two_hop_answer_is_not_the_name_that_links_its_two_sentences():
     assert not bridged("In which town is the ferry company based?")
     assert bridged("In which town is the company that runs the ferry based?")
     assert link([text for _, text in found], question) == {"alva"}
+
+
+def test_a_two_hop_answer_is_the_sentence_naming_what_the_clause_found(monkeypatch):
+    question = "Who commands the ship on which the winning science fair team collected its samples?"
+    assert (
+        split_clause(question)[1].strip() == "the winning science fair team collected its samples?"
+    )
+    subject = "Subject: Regional science fair 2026: the winning team and the prize ceremony."
+    clause = "The winning team collected its samples on board the MS Alva in January."
+    answer = (
+        "The MS Alva is commanded by Captain Ingrid Solberg, who has sailed the route since 2019."
+    )
+    found = [("fair.txt", f"{subject} {clause}"), ("ferry.md", answer)]
+    # the subject line covers the clause as well as the sentence naming the ship, but only the
+    # ship leads to a sentence about the main part ("commands") that holds a name
+    assert second_hop(found, question) == [answer, clause]
+    assert answer_pattern(found, question) == "^(Captain Ingrid Solberg)$"
+    # without the second hop the picks are the two sentences nearest the whole question
+    monkeypatch.setattr(steps, "second_hop", lambda *a, **k: [])
+    assert "Ingrid Solberg" not in answer_pattern(found, question)
+
+
+def test_a_second_hop_sentence_must_fit_what_the_question_implies():
+    question = "What does an adult ticket cost at the museum next to the ferry that Ingrid Solberg commands?"
+    found = [
+        ("ferry.md", "The MS Alva is commanded by Captain Ingrid Solberg since 2019."),
+        (
+            "ferry.md",
+            "From 1 December to 28 February 2026 the ferry MS Alva runs the winter timetable.",
+        ),
+        ("ferry.md", "An adult single ticket on the ferry costs 6.80 euros."),
+    ]
+    # the sentence naming the ship holds a date, no sum in a currency, while a result does:
+    # no second hop, and the date is never offered for a price
+    assert second_hop(found, question) == []
+    assert "28 February" not in answer_pattern(found, question)
 
 
 def test_two_unrelated_documents_that_each_say_half_the_question_do_not_answer_it():

@@ -59,7 +59,9 @@ def answer_kind(question: str) -> str:
     "country" (which/what country: a name, a country's first), "amount" ("how" and an
     adjective: how much/many/long/strong..., what ... cost/weigh, which/what followed by a
     ``MEASURES`` noun: a number, not a year), "date" (when, what
-    date/year/time/day, which dates: a number, a clock time too), else "any"."""
+    date/year/time/day, which dates, ``DAY_ASKED``: a number, a clock time too), "amount"
+    for any other question about money (``MONEY``: "What is the course fee?"), else
+    "any"."""
     q = question.lower()
     if ADDRESS_ASKED.search(q):
         return "address"
@@ -73,7 +75,7 @@ def answer_kind(question: str) -> str:
         return "name"
     if re.match(r"how (?!" + HOW_NOT_ASKING_AMOUNT + r")[a-z]+\b", q):
         return "amount"  # how much, how many, how long, how strong, how warm ...
-    if re.match(r"when\b|(what|which) (date|year|time|day)s?\b", q):
+    if re.match(r"when\b|(what|which) (date|year|time|day)s?\b", q) or DAY_ASKED.match(q):
         return "date"
     noun = re.match(r"(what|which) ([a-z]+)(?: ([a-z]+))?", q)
     after = set(noun.groups()[1:]) if noun else set()
@@ -83,6 +85,8 @@ def answer_kind(question: str) -> str:
         return "amount"
     if after & NAMED:
         return "name"
+    if MONEY.search(q):  # "What is the course fee ...": a sum
+        return "amount"
     return "any"
 
 
@@ -339,8 +343,12 @@ def _run_before(a: int, toks, near: list[int]) -> int:
     return run
 
 
-DAY_ASKED = re.compile(r"\b(which|what) days?\b")
-"""A question for a day of the week ("On which day of the week is the cafe closed?")."""
+DAY_ASKED = re.compile(
+    r"\b(which|what) days?\b"
+    r"|\b(which|what) (evening|morning|afternoon|night)s? (is|are|was|were|do|does|did|will)\b"
+)
+"""A question for a day of the week ("On which day of the week is the cafe closed?", "On
+which evening is the boat shed open?"; not "what night temperature ...")."""
 CLOCK = re.compile(r"[0-9]{1,2}[:.][0-9]{2}|[0-9]{1,2} ?(am|pm|a\.m\.|p\.m\.)", re.I)
 
 

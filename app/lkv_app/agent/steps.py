@@ -10,7 +10,8 @@ to choose picked one word, "day" or "Port", and retrieved the wrong passages); a
 (``query_pattern``), so a second hop can search for what the first one found.
 
 An answer is one of at most ``answers.ANSWER_SPANS`` candidates copied from the result
-sentences most about the question (``answer_pattern``: ``best_sentences``, and
+sentences most about the question (``answer_pattern``: ``best_sentences``, or for a question
+with a clause the sentence naming what the clause's sentence found, ``second_hop``; and
 ``answers.candidates``), of the kind the question asks for and fitting what it implies (a
 currency, a unit, a clock time), or "unknown", offered by how much of
 the question those sentences cover (``text.coverage``). It must also be supported by the tool
@@ -29,12 +30,13 @@ import uuid
 
 from langchain_core.messages import AIMessage
 
-from .answers import candidates, fit, shape_terms
+from .answers import candidates, fit, shape_terms, spans
 from .text import (
     MONTHS,
     STOPWORDS,
     WEEKDAYS,
     coverage,
+    frame_terms,
     overlap_scores,
     sentences,
     terms,
@@ -178,6 +180,11 @@ def ground(
     return best
 
 
+def result_sentences(found: list[tuple[str, str]]) -> list[str]:
+    """The sentences of the tool results, each once, in order (search results overlap)."""
+    return list(dict.fromkeys(x for _, text in found for x in sentences(text)))
+
+
 def best_sentences(
     found: list[tuple[str, str]], question: str, queries: tuple[str, ...] = ()
 ) -> list[str]:
@@ -195,7 +202,7 @@ def best_sentences(
     (``tools.focus``: "1,150 euros or best offer." after the sentence naming the boat), joins
     them."""
     weights = {t: 0.5 for q in queries for t in terms(q)} | {t: 2.0 for t in terms(question)}
-    sents = list(dict.fromkeys(sent for _, text in found for sent in sentences(text)))
+    sents = result_sentences(found)
     picked: list[int] = []
     covered: set[str] = set()
     while len(picked) < min(ANSWER_SENTENCES, len(sents)):
@@ -241,10 +248,13 @@ def best_sentences(
 def answer_sentences(
     found: list[tuple[str, str]], question: str, queries: tuple[str, ...] = ()
 ) -> tuple[list[str], float]:
-    """The ``best_sentences`` an answer is offered from, and how much of the question they
+    """The sentences an answer is offered from (a ``bridged`` question's ``second_hop`` pair
+    when the results hold one, else ``best_sentences``), and how much of the question they
     cover (``coverage``, words weighted by rarity among every result sentence): what
     ``answer_pattern`` offers and ``ground`` accepts both come from here."""
-    picked = best_sentences(found, question, queries)
+    picked = (bridged(question) and second_hop(found, question, queries)) or best_sentences(
+        found, question, queries
+    )
     pool = [sent for _, text in found for sent in sentences(text)]
     return picked, coverage(question, picked, pool)
 
@@ -260,7 +270,75 @@ def bridged(question: str) -> bool:
     collected its samples", "the port whose harbour master is ...", "a robot of the type the
     port plans to buy"): a two-hop question, whose answer sentence names what the clause's
     sentence found."""
-    return bool(RELATIVE.search(ASKING.sub("", question, count=1)))
+    return split_clause(question) is not None
+
+
+def split_clause(question: str) -> tuple[str, str] | None:
+    """A ``bridged`` question's main part and its clause ("is the title of the keynote given
+    by the person", "runs the press office of the Port of Kestrel Bay"); None without one."""
+    rest = ASKING.sub("", question, count=1)
+    found = RELATIVE.search(rest)
+    return (rest[: found.start()], rest[found.end() :]) if found else None
+
+
+def clause_sentences(pool: list[str], question: str) -> list[str]:
+    """The result sentences that cover at least ``UNANSWERED`` of a ``bridged`` question's
+    clause (``coverage``) and name something the question does not (``hop_names``), best
+    first (ties: the earlier): where the first hop may have been made ("Lene Dahl runs the
+    press office of the port" for "the person who runs the press office of the Port of
+    Kestrel Bay")."""
+    parts = split_clause(question)
+    if parts is None:
+        return []
+    scored = [(coverage(parts[1], [x], pool), -i, x) for i, x in enumerate(pool)]
+    held = [c for c in scored if c[0] >= UNANSWERED and hop_names(c[2], question)]
+    return [c[2] for c in sorted(held, reverse=True)]
+
+
+def hop_names(sentence: str, question: str) -> list[str]:
+    """The names in a sentence that share no word with the question: what a clause's sentence
+    gives the second hop ("Dr. Tomas Okafor", "LED" in "Dr. Tomas Okafor ... will give a
+    public talk on growing tomatoes under LED light")."""
+    asked = terms(question)
+    return list(
+        dict.fromkeys(
+            t for k, t, _ in spans(sentence, question) if k == "name" and not terms(t) & asked
+        )
+    )
+
+
+def second_hop(
+    found: list[tuple[str, str]], question: str, queries: tuple[str, ...] = ()
+) -> list[str]:
+    """The answer's sentence and the clause's of a ``bridged`` question whose two hops are in
+    the results, for the first of the ``clause_sentences`` that has one: the answer's sentence
+    holds a name of the clause's sentence (``hop_names``: "MS Alva" in "The MS Alva is
+    commanded by Captain Ingrid Solberg"), a word of the question's main part and a candidate
+    of the kind asked, fitting what the question implies (``fit``) when any result does; the
+    best by the main part's words (weight 2, the queries' 0.5; ties: the earlier). Empty when
+    no pair is found: the picks are then ``best_sentences``'."""
+    parts = split_clause(question)
+    if parts is None:
+        return []
+    pool = result_sentences(found)
+    main = terms(parts[0]) - frame_terms(question)
+    weights = {t: 0.5 for q in queries for t in terms(q)} | {t: 2.0 for t in main}
+    scores = overlap_scores(pool, weights)
+    fits = any(fit(x, question) for x in pool)  # a sum in euros, a clock time ... if any has it
+    for hop in clause_sentences(pool, question):
+        names = [terms(n) for n in hop_names(hop, question)]
+        held = [
+            i
+            for i, x in enumerate(pool)
+            if x != hop
+            and any(n <= terms(x) for n in names)
+            and main & terms(x)
+            and candidates([x], question)
+            and (fit(x, question) or not fits)
+        ]
+        if held:
+            return [pool[min(held, key=lambda i: (-scores[i], i))], hop]
+    return []
 
 
 def link(sents: list[str], question: str) -> set[str]:

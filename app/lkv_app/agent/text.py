@@ -103,10 +103,22 @@ def terms(text: str) -> set[str]:
     return {stem(w) for w in re.findall(r"[A-Za-z0-9]+", text) if w.lower() not in STOPWORDS}
 
 
-ITEM = re.compile(r"^(?:[-*\u2022] |[0-9]{1,2}[.)] )|^[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}:(?:\s|$)")
-"""A line that starts a unit of its own: a list item ("- ", "2. ") or a field ("Subject: ...",
-"Weight: 11.5 kg", "Q: ...", "A: "). Table rows ("| Adult | 12 euros |") are units of their
-own as well (``sentences`` handles them first)."""
+ITEM = re.compile(
+    r"^(?:[-*\u2022] |[0-9]{1,2}[.)] )|^[A-Z][A-Za-z]*(?: [A-Za-z]+){0,2}:(?:\s|$)"
+    r"|^\[[^\]]{1,30}\] +\S"
+)
+"""A line that starts a unit of its own: a list item ("- ", "2. "), a field ("Subject: ...",
+"Weight: 11.5 kg", "Q: ...", "A: ") or a stamped message of a chat or log ("[06:52] Ola
+Nygaard: ..."). Table rows ("| Adult | 12 euros |") are units of their own as well
+(``sentences`` handles them first)."""
+SECTION = re.compile(r"^\[([A-Za-z][\w .-]{0,40})\]$")
+"""A settings file's section line ("[camera]"): what the settings under it are about."""
+SETTING = re.compile(r"^([A-Za-z][\w.-]*(?: [\w.-]+){0,3}) *= *(\S.*)$")
+"""A settings file's "key = value" line ("infrared_on = 17:30")."""
+COMMENT = re.compile(r"^;+ *(\S.*)$")
+"""A settings file's comment line ("; kept by the IT desk ...")."""
+CAPITALS = re.compile(r"[A-Z][A-Z0-9 ,&'/-]*[A-Z0-9]")
+"""A line in capitals only ("SAILING SCHOOL"): a heading in a plain-text document."""
 LIST_ITEM = re.compile(r"^(?:[-*\u2022] |[0-9]{1,2}[.)] )")
 TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
 LEADER = re.compile(r"^(\S.*?\S)\s*\.{4,}\s*(\S.*)$")
@@ -130,7 +142,10 @@ def sentences(text: str) -> list[str]:
     heading, which is what it is about ("2.5.2 (October 2024): - Fixed: the cameras ..."); a
     comma-separated table's rows (``_csv_blocks``) each cell after its header's name ("stop:
     Church square | first bus: 06:14 | ..."); a line whose dot leader joins a name to its value
-    as that field ("Vegetable pie: 9.80", ``LEADER``). An email's
+    as that field ("Vegetable pie: 9.80", ``LEADER``); a settings file's "key = value" line
+    as a field named after its section and key ("Night infrared on: 17:30" under "[night]",
+    ``SETTING``), its "; " comments apart; a line in capitals apart (a heading, ``CAPITALS``);
+    a chat's stamped messages apart ("[06:52] Ola Nygaard: ...", ``ITEM``). An email's
     header lines or a list's items run together would read as one sentence whose capitalised
     words all look like names."""
     units: list[str] = []
@@ -144,6 +159,7 @@ def sentences(text: str) -> list[str]:
         para = []
 
     heading = ""  # the markdown section heading above: a list item under it is about it
+    setting: str | None = None  # the settings section above; None before any: "x = 5" is prose
     lines = [x.strip() for x in text.splitlines()] + [""]
     csv_first = _csv_blocks(lines)  # line -> the first line (the header) of its CSV block
     for at, line in enumerate(lines):
@@ -173,6 +189,19 @@ def sentences(text: str) -> list[str]:
         elif leader := LEADER.match(line):  # "Vegetable pie ..... 9.80": "Vegetable pie: 9.80"
             flush()
             units.append(row_unit([f"{leader.group(1)}: {leader.group(2)}"]))
+        elif section := SECTION.match(line):  # "[night]": the settings below are about it
+            flush()
+            setting = section.group(1).replace("_", " ")
+        elif (field := SETTING.match(line)) and setting is not None:
+            flush()  # "infrared_on = 17:30" under "[night]": "Night infrared on: 17:30"
+            key = f"{setting} {field.group(1).replace('_', ' ')}".strip()
+            units.append(row_unit([f"{key}: {field.group(2)}"]))
+        elif comment := COMMENT.match(line):  # "; kept by ...": a note of its own
+            flush()
+            units.append(comment.group(1))
+        elif CAPITALS.fullmatch(line) and not COLUMN_GAP.search(line):
+            flush()  # "SAILING SCHOOL": a heading, not the start of its first sentence
+            units.append(line)
         elif ITEM.match(line):
             flush()
             para.append(f"{heading}: {line}" if heading and LIST_ITEM.match(line) else line)
