@@ -5,7 +5,8 @@ with quoted replies, release notes, an interview transcript, a comma-separated t
 press release, a lease in numbered clauses, a weather forecast, a programme of time slots, a
 notice board of short ads, a job advertisement in bulleted sections, a results table, a
 booking confirmation of labelled fields, a menu of dotted price lines, a chat log of timestamped
-messages, a news article with quotes and a correction). Fictional, written for this project;
+messages, a news article with quotes and a correction, a club newsletter under capitalised headings
+without markup, a settings file of "[section]" and "key = value" lines). Fictional, written for this project;
 not shown in the app."""
 
 from __future__ import annotations
