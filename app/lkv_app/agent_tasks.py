@@ -722,6 +722,56 @@ HELDOUT13_TASKS = (
     Task("absent", "What is the frame rate of the Lindholm pier webcam?"),
 )
 
+BOATS = "kestrel_port_workboats_export.txt"
+TRAIL = "lindholm_coast_trail_guide.txt"
+
+HELDOUT14_TASKS = (
+    # Written in session 14 after round 15 was committed and run on heldout13, and before any
+    # later change, over two documents of shapes no agent version was run on (a register
+    # exported as JSON, a walking guide of stages whose figures lead each stage's paragraph),
+    # searched with the other twenty-eight: blind to round 15.
+    Task("lookup", "How long is the Lindholm Coast Trail?", ("23.5",), TRAIL),
+    Task("lookup", "How high is the Varde cairn on Lindholm?", ("212",), TRAIL),
+    Task(
+        "lookup",
+        "Until what date must dogs be kept on a lead on the Lindholm Coast Trail?",
+        ("20 August",),
+        TRAIL,
+    ),
+    Task("lookup", "What is the call sign of the tug Eider?", ("LH1904",), BOATS),
+    Task("lookup", "In which year was the pilot boat Skua built?", ("2014",), BOATS),
+    Task(
+        "two_hop",
+        "How long is the stage of the coast trail that ends at the guesthouse whose host is "
+        "Marit Solheim?",
+        ("4.7",),
+        TRAIL,
+    ),
+    Task(
+        "two_hop",
+        "What is the top speed of the pilot boat of the port whose harbour master is Marchetti?",
+        ("24",),
+        BOATS,
+    ),
+    Task(
+        "two_hop",
+        "How long does the ferry crossing take to the island whose coast trail is waymarked "
+        "with a blue gull?",
+        ("55",),
+        FERRY,
+    ),
+    Task(
+        "two_hop",
+        "What is the call sign of the boat skippered by the man who reported the fog in the "
+        "harbour crew chat?",
+        ("LH3310",),
+        BOATS,
+    ),
+    Task("absent", "What is the bollard pull of the pilot boat Skua?"),
+    Task("absent", "How many walkers used the Lindholm Coast Trail last year?"),
+    Task("absent", "Who is the skipper of the fire boat of the Port of Kestrel Bay?"),
+)
+
 SUITES = {
     "main": TASKS,
     "heldout": HELDOUT_TASKS,
@@ -737,8 +787,9 @@ SUITES = {
     "heldout11": HELDOUT11_TASKS,
     "heldout12": HELDOUT12_TASKS,
     "heldout13": HELDOUT13_TASKS,
+    "heldout14": HELDOUT14_TASKS,
 }
-"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout13``: tasks written
+"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout14``: tasks written
 apart from it."""
 
 NEW_DOCUMENTS = {
@@ -753,6 +804,7 @@ NEW_DOCUMENTS = {
     "heldout11": (GUESTHOUSE, CAFE),
     "heldout12": (CHAT, PONTOON),
     "heldout13": (NEWSLETTER, WEBCAM),
+    "heldout14": (BOATS, TRAIL),
 }
 """The ``agent_docs`` each suite brought; a suite searches its own and every earlier suite's."""
 
