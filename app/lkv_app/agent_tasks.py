@@ -674,10 +674,10 @@ NEWSLETTER = "lindholm_sailing_club_newsletter.txt"
 WEBCAM = "lindholm_pier_webcam_settings.txt"
 
 HELDOUT13_TASKS = (
-    # Written in session 13 after round 14 was committed (29b9c08) and run on heldout12, and
-    # before any later change, over two documents of shapes no agent version was run on (a
-    # club newsletter under capitalised headings without markup, a settings file of
-    # "[section]" and "key = value" lines), searched with the other twenty-six: blind to
+    # Written in session 13 after round 14 was written (it landed folded into round 15's
+    # e468b86) and run on heldout12, and before any later change, over two documents of shapes
+    # no agent version was run on (a club newsletter under capitalised headings without markup,
+    # a settings file of "[section]" and "key = value" lines), searched with the other twenty-six: blind to
     # round 14. Two of its absent questions describe what they ask about by a clause, as a
     # two-hop does: round 14 answers such questions from the sentence naming what the
     # clause found, and nothing before this suite asked one whose answer is missing.
