@@ -505,3 +505,48 @@ def test_the_sentence_after_a_pick_in_its_paragraph_can_hold_the_answer():
         NOTICE, "FOR SALE: Wooden rowing boat, 4.2 metres, with oars.", "1,150 euros or best offer."
     )
     assert not follows(NOTICE, "1,150 euros or best offer.", "FOR SALE: Child's bicycle, blue.")
+
+
+def test_what_an_answer_is_offered_from_also_grounds_it():
+    """An email address offered because it says "email address" itself is grounded in the
+    sentence it was offered from: the offer and the grounding judge coverage alike."""
+    question = "What is the email address of the Corvid support desk?"
+    sent = "Firmware questions go to the Corvid support desk at support@corvid-robotics.fi."
+    found = [("notes.md", f"Corvid Robotics publishes these notes with every release. {sent}")]
+    assert answer_pattern(found, question) == "^(" + re.escape("support@corvid-robotics.fi") + ")$"
+    assert steps.ground("support@corvid-robotics.fi", found, question) == "notes.md"
+
+
+def test_an_adjective_in_y_mentions_its_noun_and_a_period_adjective_its_period():
+    vocab = vocabulary(["[06:52] Ola: Morning all. Fog on the fjord, visibility under 200 m."])
+    assert unmentioned("What was the visibility on the foggy morning?", vocab) == set()
+    assert unmentioned("What was the visibility on the rainy morning?", vocab) == {"rainy"}
+    assert terms("the monthly pay") == terms("pay a month")
+    assert terms("its annual fee") == terms("a fee a year")
+    pay = "Pay: 3,250 euros a month before tax."
+    found = [("job.txt", f"Skarsund Ferries is looking for two seasonal deckhands. {pay}")]
+    assert "3,250 euros" in answer_pattern(
+        found, "What is the monthly pay of the seasonal deckhand job?"
+    )
+
+
+def test_called_says_name():
+    found = [("board.txt", "LOST: Grey cat called Pepper, last seen near the ferry quay.")]
+    assert terms("called") == terms("name")
+    assert answer_pattern(found, "What is the name of the lost cat?") == "^(Pepper)$"
+
+
+def test_a_participle_clause_describing_by_a_noun_makes_a_two_hop():
+    assert bridged("At what time does the walk led by the property manager of the kiosk begin?")
+    assert bridged("What was the elapsed time of the boat skippered by the man selling a boat?")
+    # described by a name, the thing needs no hop of its own ("wanted by the Harbour Bakery")
+    assert not bridged("How much does the cargo bike wanted by the Harbour Bakery cost?")
+    assert not bridged("How late did the ship commanded by Captain Ingrid Solberg leave?")
+    question = (
+        "At what time does the walk led by the property manager of the kiosk's landlord begin?"
+    )
+    found = [
+        ("lease.txt", "Contacts 5.1 For the Landlord: Harald Vik, property manager."),
+        ("day.txt", "13:15-14:00 | Guided walk to the new shore power berth, led by Harald Vik."),
+    ]
+    assert answer_pattern(found, question) == "^(14:00|13:15)$"

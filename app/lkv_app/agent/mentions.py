@@ -76,8 +76,19 @@ def vocabulary(texts: Iterable[str]) -> frozenset[str]:
 
 
 def unmentioned(question: str, vocab: frozenset[str]) -> set[str]:
-    """The question's nouns and names that no stored document holds (empty: nothing to say the
-    documents are silent; an empty vocabulary, no documents read, says nothing either)."""
+    """The question's nouns and names that no stored document holds, nor the noun of an
+    adjective (``adjective_of``; empty: nothing to say the documents are silent; an empty
+    vocabulary, no documents read, says nothing either)."""
     if not vocab:
         return set()
-    return noun_terms(question) - vocab
+    return {t for t in noun_terms(question) - vocab if adjective_of(t) not in vocab}
+
+
+def adjective_of(term: str) -> str | None:
+    """The noun an adjective in "-y" is made from ("foggy": "fog", "rainy": "rain"; one of a
+    doubled consonant goes), None for another word: a question about "the foggy morning" is
+    about what a document says of the fog."""
+    if len(term) < 5 or not term.endswith("y"):
+        return None
+    base = term[:-1]
+    return base[:-1] if base[-1] == base[-2] and base[-1] not in "aeiou" else base

@@ -159,12 +159,13 @@ def ground(
     ``SUPPORT`` share of its words and ``RELEVANT_TERMS`` words of the question or of the
     queries made (besides the answer's own: a sentence that only names the same place or
     company is not about what was asked), or be one of the ``best_sentences`` an answer is
-    offered from (``answer_pattern``: they cover at least ``UNANSWERED`` of the question)."""
+    offered from (``offer_basis``: they cover at least ``UNANSWERED`` of the question, judged
+    as ``answer_pattern`` judges it)."""
     ans = [w.replace(",", "") for w in words(answer)]
     if not ans or terms(answer) <= terms(question):
         return None
     about = (terms(question) | {t for q in queries for t in terms(q)}) - terms(answer)
-    picked, cov = answer_sentences(found, question, queries)
+    picked, _, cov = offer_basis(found, question, queries)
     offered = set(picked) if cov >= UNANSWERED else set()
     best, best_share = None, 0.0
     for doc, text in found:
@@ -250,8 +251,8 @@ def answer_sentences(
 ) -> tuple[list[str], float]:
     """The sentences an answer is offered from (a ``bridged`` question's ``second_hop`` pair
     when the results hold one, else ``best_sentences``), and how much of the question they
-    cover (``coverage``, words weighted by rarity among every result sentence): what
-    ``answer_pattern`` offers and ``ground`` accepts both come from here."""
+    cover (``coverage``, words weighted by rarity among every result sentence): the basis of
+    ``offer_basis``, so of what ``answer_pattern`` offers and ``ground`` accepts."""
     picked = (bridged(question) and second_hop(found, question, queries)) or best_sentences(
         found, question, queries
     )
@@ -259,7 +260,14 @@ def answer_sentences(
     return picked, coverage(question, picked, pool)
 
 
-RELATIVE = re.compile(r"\b(whose|that|which|where|who|whom)\b|\b(type|kind|sort) (the|a|an|[A-Z])")
+RELATIVE = re.compile(
+    r"\b(whose|that|which|where|who|whom)\b|\b(type|kind|sort) (the|a|an|[A-Z])"
+    r"|\b([a-z]+ed|led|run|kept|taught|given|built|written|held|sold|made|won|owned) by "
+    r"(?=the [a-z])"
+)
+"""What opens a clause: a relative pronoun, "type the ...", or a participle with "by the" and a
+noun ("the walk led by the property manager of ..."; not "wanted by the Harbour Bakery", where
+a name says what is meant and no hop is needed)."""
 ASKING = re.compile(r"^\W*(?:[A-Za-z]+ )?(?:who|whom|whose|what|which|when|where|how)\b", re.I)
 """The question's own question word (and a preposition before it: "In which town ..."), which
 starts no clause."""
@@ -268,8 +276,8 @@ starts no clause."""
 def bridged(question: str) -> bool:
     """The question describes what it asks about by a clause ("the ship on which the team
     collected its samples", "the port whose harbour master is ...", "a robot of the type the
-    port plans to buy"): a two-hop question, whose answer sentence names what the clause's
-    sentence found."""
+    port plans to buy", "the walk led by the property manager of ..."; ``RELATIVE``): a
+    two-hop question, whose answer sentence names what the clause's sentence found."""
     return split_clause(question) is not None
 
 
@@ -391,6 +399,21 @@ def answer_pattern(
     lookup whose candidates' sentence shares no name with the other picks, from other
     documents, is judged by what that sentence covers alone (``own_coverage``). An email or
     web address offered says the question's "email address" itself (``shape_terms``)."""
+    _, cands, cov = offer_basis(found, question, queries)
+    if silent or cov < UNANSWERED or not cands:
+        return f"^{UNKNOWN}$"
+    options = [rx(c) for c in cands]
+    if cov < ANSWERED:
+        options.insert(0, UNKNOWN)
+    return "^(" + "|".join(options) + ")$"
+
+
+def offer_basis(
+    found: list[tuple[str, str]], question: str, queries: tuple[str, ...] = ()
+) -> tuple[list[str], list[str], float]:
+    """The sentences an answer is offered from, its candidates, and how much of the question
+    they cover as ``answer_pattern`` judges it (shape, two hops and one document's own
+    coverage counted): what it offers and ``ground`` accepts are judged alike."""
     sents, cov = answer_sentences(found, question, queries)
     cands = candidates(sents, question)
     if given := shape_terms(question, cands):  # "email address" said by "a@b.fi" itself
@@ -403,12 +426,7 @@ def answer_pattern(
         UNANSWERED
     ):
         cov = own  # two documents that each say half of a lookup do not answer it
-    if silent or cov < UNANSWERED or not cands:
-        return f"^{UNKNOWN}$"
-    options = [rx(c) for c in cands]
-    if cov < ANSWERED:
-        options.insert(0, UNKNOWN)
-    return "^(" + "|".join(options) + ")$"
+    return sents, cands, cov
 
 
 def answer_schema(

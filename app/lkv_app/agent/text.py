@@ -70,18 +70,27 @@ IRREGULAR = (
 DERIVED = "weigh weight,high height,long length,wide width,deep depth,strong strength"
 """A quality and its noun ("What does it weigh?" / "Weight: 11.5 kilograms")."""
 
+PERIODIC = "monthly month,weekly week,yearly year,annual year,daily day,nightly night,hourly hour"
+"""A period's adjective and the period ("the monthly pay" / "3,250 euros a month")."""
+
 RELATED = {
     _stem(w): _stem(c)
-    for w, c in (("price", "cost"), ("color", "colour"), *(p.split() for p in DERIVED.split(",")))
+    for w, c in (
+        ("price", "cost"),
+        ("color", "colour"),
+        ("called", "name"),
+        *(p.split() for p in f"{DERIVED},{PERIODIC}".split(",")),
+    )
 } | {
     _stem(form): _stem(forms.split()[-1])
     for forms in IRREGULAR.split(",")
     for form in forms.split()
 }
 """Words a question and a document use for the same thing ("How much does it cost?" / "The
-price is ..."), the ``DERIVED`` nouns, and the ``IRREGULAR`` verb forms, each mapped to one
-stem. Deliberately short: a word added here changes every search and answer (and a homograph
-comes along: "found" a company is read as "find")."""
+price is ..."; "a cat called Pepper" / "the name of the cat"), the ``DERIVED`` nouns, the
+``PERIODIC`` adjectives and the ``IRREGULAR`` verb forms, each mapped to one stem. Deliberately
+short: a word added here changes every search and answer (and a homograph comes along: "found"
+a company is read as "find", a phone "call" as "name")."""
 
 FRAME = frozenset(
     "date time year day type kind sort long deep far high tall old big large heavy fast often "
