@@ -772,6 +772,55 @@ HELDOUT14_TASKS = (
     Task("absent", "Who is the skipper of the fire boat of the Port of Kestrel Bay?"),
 )
 
+CALENDAR = "kestrel_harbour_events_calendar.txt"
+TOUR = "kestrel_coast_tour_itinerary.txt"
+
+HELDOUT15_TASKS = (
+    # Written in session 14 after round 16 was committed (1e4043e), while it ran on heldout14
+    # and before any later change, over two documents of shapes no agent version was run on (a
+    # calendar exported as iCalendar, folded lines and escaped commas included; a tour's
+    # day-by-day itinerary), searched with the other thirty: blind to round 16.
+    Task("lookup", "What does the island hopping tour cost per person?", ("640",), TOUR),
+    Task(
+        "lookup",
+        "At what time does the tour guide meet the group on the first day?",
+        ("09:30", "9:30"),
+        TOUR,
+    ),
+    Task("lookup", "What is the entry fee of the harbour swim?", ("25",), CALENDAR),
+    Task("lookup", "Where does the harbour swim start?", ("pontoon",), CALENDAR),
+    Task("lookup", "Who organises the open day at the pilot station?", ("Vold",), CALENDAR),
+    Task(
+        "two_hop",
+        "On which day of the tour is the boat trip with the skipper who won the Kestrel Bay "
+        "Summer Regatta?",
+        ("Friday", "12 June", "Day 2"),
+        TOUR,
+    ),
+    Task(
+        "two_hop",
+        "What is the call sign of the boat that visitors can board at the pilot station's open "
+        "day?",
+        ("LH2281",),
+        BOATS,
+    ),
+    Task(
+        "two_hop",
+        "On what date is the event organised by the skipper of the tug Eider?",
+        ("20260523", "23 May"),
+        CALENDAR,
+    ),
+    Task(
+        "two_hop",
+        "Who is the host of the guesthouse where the tour group spends its first night?",
+        ("Solheim",),
+        GUESTHOUSE,
+    ),
+    Task("absent", "How many swimmers can take part in the harbour swim?"),
+    Task("absent", "What does lunch cost on the island hopping tour?"),
+    Task("absent", "At what time does the midsummer bonfire end?"),
+)
+
 SUITES = {
     "main": TASKS,
     "heldout": HELDOUT_TASKS,
@@ -788,8 +837,9 @@ SUITES = {
     "heldout12": HELDOUT12_TASKS,
     "heldout13": HELDOUT13_TASKS,
     "heldout14": HELDOUT14_TASKS,
+    "heldout15": HELDOUT15_TASKS,
 }
-"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout14``: tasks written
+"""``main``: the suite the agent was built against; ``heldout`` .. ``heldout15``: tasks written
 apart from it."""
 
 NEW_DOCUMENTS = {
@@ -805,6 +855,7 @@ NEW_DOCUMENTS = {
     "heldout12": (CHAT, PONTOON),
     "heldout13": (NEWSLETTER, WEBCAM),
     "heldout14": (BOATS, TRAIL),
+    "heldout15": (CALENDAR, TOUR),
 }
 """The ``agent_docs`` each suite brought; a suite searches its own and every earlier suite's."""
 

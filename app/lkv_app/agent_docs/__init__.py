@@ -7,7 +7,7 @@ notice board of short ads, a job advertisement in bulleted sections, a results t
 booking confirmation of labelled fields, a menu of dotted price lines, a chat log of timestamped
 messages, a news article with quotes and a correction, a club newsletter under capitalised headings
 without markup, a settings file of "[section]" and "key = value" lines, a register exported as JSON, a walking
-guide of stages). Fictional, written for this project;
+guide of stages, a calendar exported as iCalendar, a tour's day-by-day itinerary). Fictional, written for this project;
 not shown in the app."""
 
 from __future__ import annotations
