@@ -550,3 +550,44 @@ def test_a_participle_clause_describing_by_a_noun_makes_a_two_hop():
         ("day.txt", "13:15-14:00 | Guided walk to the new shore power berth, led by Harald Vik."),
     ]
     assert answer_pattern(found, question) == "^(14:00|13:15)$"
+
+
+REGISTER = """{
+  "owner": "Port of Kestrel Bay",
+  "boats": [
+    {
+      "name": "Skua",
+      "type": "pilot boat",
+      "built": 2014,
+      "call_sign": "LH2281"
+    },
+    {
+      "name": "Eider",
+      "type": "tug",
+      "call_sign": "LH1904"
+    }
+  ]
+}
+"""
+
+
+def test_a_json_object_is_one_record_of_its_keyed_fields():
+    assert sentences(REGISTER) == [
+        "Owner: Port of Kestrel Bay",
+        "Name: Skua | type: pilot boat | built: 2014 | call sign: LH2281",
+        "Name: Eider | type: tug | call sign: LH1904",
+    ]
+    found = [("register.txt", REGISTER)]
+    assert answer_pattern(found, "What is the call sign of the tug Eider?") == "^(LH1904)$"
+
+
+def test_a_word_of_a_cells_header_is_no_answer():
+    row = "Name: Eider | type: tug | bollard pull tonnes: 38 | call sign: LH1904"
+    assert candidates([row], "What is the bollard pull of the tug Eider?") == ["38"]
+
+
+def test_what_is_the_noun_of_asks_for_that_noun():
+    assert answer_kind("What is the top speed of the pilot boat?") == "amount"
+    assert answer_kind("What is the population of Lindholm?") == "amount"
+    assert answer_kind("What is the phone number of the desk?") == "any"
+    assert answer_kind("What is the name of the cat?") == "any"

@@ -58,9 +58,9 @@ def answer_kind(question: str) -> str:
     who-question): "name" (who; which/what followed within two words by a ``NAMED`` noun),
     "country" (which/what country: a name, a country's first), "amount" ("how" and an
     adjective: how much/many/long/strong..., what ... cost/weigh, which/what followed by a
-    ``MEASURES`` noun: a number, not a year), "date" (when, what
-    date/year/time/day, which dates, ``DAY_ASKED``: a number, a clock time too), "amount"
-    for any other question about money (``MONEY``: "What is the course fee?"), else
+    ``MEASURES`` noun or "what is the" one, ``SUBJECT_ASKED``: a number, not a year), "date"
+    (when, what date/year/time/day, which dates, ``DAY_ASKED``: a number, a clock time too),
+    "amount" for any other question about money (``MONEY``: "What is the course fee?"), else
     "any"."""
     q = question.lower()
     if ADDRESS_ASKED.search(q):
@@ -79,6 +79,9 @@ def answer_kind(question: str) -> str:
         return "date"
     noun = re.match(r"(what|which) ([a-z]+)(?: ([a-z]+))?", q)
     after = set(noun.groups()[1:]) if noun else set()
+    if (subject := SUBJECT_ASKED.match(q)) and subject.group(1) != "number":
+        after.add(subject.group(1))  # "what is the top speed of ...": "speed" (a phone number
+        # or an invoice number is no quantity)
     if "country" in after:
         return "country"
     if after & MEASURES or re.match(r"what\b.*\b(cost|costs|price|weigh|weighs)\b", q):
@@ -88,6 +91,10 @@ def answer_kind(question: str) -> str:
     if MONEY.search(q):  # "What is the course fee ...": a sum
         return "amount"
     return "any"
+
+
+SUBJECT_ASKED = re.compile(r"what(?:'s| is| was| are| were) the (?:[a-z]+ )?([a-z]+) of\b")
+""""What is the (top) speed of ...": the noun before "of" is what is asked ("speed")."""
 
 
 UNITS = {
@@ -196,6 +203,20 @@ def cell_header(sentence: str, text: str) -> str:
     return ""
 
 
+def in_header(sentence: str, at: int) -> bool:
+    """Position ``at`` of a table row read as sentence is in a cell's header ("bollard pull
+    tonnes" in "... | bollard pull tonnes: 38 | ..."), not its value."""
+    if " | " not in sentence:
+        return False
+    start = 0
+    for cell in sentence.split(" | "):
+        head, sep, _ = cell.partition(": ")
+        if start <= at < start + len(cell):
+            return bool(sep) and at < start + len(head)
+        start += len(cell) + 3
+    return False
+
+
 def in_currency(sentence: str, text: str) -> bool:
     """The span is money: a currency word in it ("4.50 euros") or a sign before it ("€4.50")."""
     at = sentence.find(text)
@@ -243,6 +264,8 @@ def spans(sentence: str, question: str) -> list[tuple[str, str, int]]:
         if kind == "name" and terms(text) & subject:
             continue  # the thing asked about ("Marten R3" for "the port's first Marten robot")
         if kind == "phrase":
+            if in_header(sentence, toks[i].start()):
+                continue  # "tonnes" of "bollard pull tonnes: 38" labels the value asked
             dist = 0 if _run_before(i, toks, near) > 1 else 1
         else:
             dist = min((min(abs(k - i), abs(k - j)) for k in near), default=len(toks))

@@ -126,6 +126,11 @@ SETTING = re.compile(r"^([A-Za-z][\w.-]*(?: [\w.-]+){0,3}) *= *(\S.*)$")
 """A settings file's "key = value" line ("infrared_on = 17:30")."""
 COMMENT = re.compile(r"^;+ *(\S.*)$")
 """A settings file's comment line ("; kept by the IT desk ...")."""
+JSON_FIELD = re.compile(r'^"([^"]{1,40})" *: *(.*?),?$')
+"""A JSON object's member on a line of its own ('"call_sign": "LH1904",'): a field of the
+record its braces hold."""
+JSON_BRACE = re.compile(r"[\[\]{},]+")
+"""A line of JSON brackets only ("{", "},", "]"): where a record starts or ends."""
 CAPITALS = re.compile(r"[A-Z][A-Z0-9 ,&'/-]*[A-Z0-9]")
 """A line in capitals only ("SAILING SCHOOL"): a heading in a plain-text document."""
 LIST_ITEM = re.compile(r"^(?:[-*\u2022] |[0-9]{1,2}[.)] )")
@@ -154,7 +159,9 @@ def sentences(text: str) -> list[str]:
     as that field ("Vegetable pie: 9.80", ``LEADER``); a settings file's "key = value" line
     as a field named after its section and key ("Night infrared on: 17:30" under "[night]",
     ``SETTING``), its "; " comments apart; a line in capitals apart (a heading, ``CAPITALS``);
-    a chat's stamped messages apart ("[06:52] Ola Nygaard: ...", ``ITEM``). An email's
+    a chat's stamped messages apart ("[06:52] Ola Nygaard: ...", ``ITEM``); a JSON object's
+    members on lines of their own as one record, each after its key ("Name: Eider | type: tug
+    | call sign: LH1904", ``JSON_FIELD``), its brackets left out. An email's
     header lines or a list's items run together would read as one sentence whose capitalised
     words all look like names."""
     units: list[str] = []
@@ -167,6 +174,13 @@ def sentences(text: str) -> list[str]:
         units.extend(SENTENCE_END.split(" ".join(para)) if para else [])
         para = []
 
+    record: list[str] = []  # the fields of the JSON object being read
+
+    def flush_record() -> None:
+        nonlocal record
+        units.extend([row_unit(record)] if record else [])
+        record = []
+
     heading = ""  # the markdown section heading above: a list item under it is about it
     setting: str | None = None  # the settings section above; None before any: "x = 5" is prose
     lines = [x.strip() for x in text.splitlines()] + [""]
@@ -174,6 +188,17 @@ def sentences(text: str) -> list[str]:
     for at, line in enumerate(lines):
         if not line.startswith("|"):
             header = []
+        if member := JSON_FIELD.match(line):  # '"call_sign": "LH1904",': "call sign: LH1904"
+            flush()
+            value = member.group(2).strip()
+            if value in ("[", "{"):  # '"boats": [': the records below are its own
+                flush_record()
+            else:
+                record.append(f"{member.group(1).replace('_', ' ')}: {value.strip(chr(34))}")
+            continue
+        flush_record()
+        if JSON_BRACE.fullmatch(line):
+            continue
         if at in csv_first:  # "Church square,06:14,22:19,4" under "stop,first bus,last bus,..."
             flush()
             cells = [c.strip() for c in line.split(",")]
