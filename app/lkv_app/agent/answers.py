@@ -194,13 +194,9 @@ def cell_header(sentence: str, text: str) -> str:
         return whole.group(1)
     # else the cell where the text stands alone ("22" in "minutes: about 22.", not "22:37")
     alone = re.search(r"(?<![\w:.,])" + re.escape(text) + r"(?![\w:]|[.,][0-9])", sentence)
-    at, start = (alone.start() if alone else sentence.find(text)), 0
-    for cell in sentence.split(" | "):
-        if start <= at < start + len(cell):
-            head, sep, _ = cell.partition(": ")
-            return head if sep else ""
-        start += len(cell) + 3
-    return ""
+    cell, _ = _cell_at(sentence, alone.start() if alone else sentence.find(text))
+    head, sep, _ = cell.partition(": ")
+    return head if sep else ""
 
 
 def in_header(sentence: str, at: int) -> bool:
@@ -208,13 +204,20 @@ def in_header(sentence: str, at: int) -> bool:
     tonnes" in "... | bollard pull tonnes: 38 | ..."), not its value."""
     if " | " not in sentence:
         return False
+    cell, start = _cell_at(sentence, at)
+    head, sep, _ = cell.partition(": ")
+    return bool(sep) and at < start + len(head)
+
+
+def _cell_at(sentence: str, at: int) -> tuple[str, int]:
+    """The cell of a table row read as sentence that holds position ``at``, and where it
+    starts ("", -1: none does)."""
     start = 0
     for cell in sentence.split(" | "):
-        head, sep, _ = cell.partition(": ")
         if start <= at < start + len(cell):
-            return bool(sep) and at < start + len(head)
+            return cell, start
         start += len(cell) + 3
-    return False
+    return "", -1
 
 
 def in_currency(sentence: str, text: str) -> bool:

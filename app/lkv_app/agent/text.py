@@ -190,11 +190,11 @@ def sentences(text: str) -> list[str]:
             header = []
         if member := JSON_FIELD.match(line):  # '"call_sign": "LH1904",': "call sign: LH1904"
             flush()
-            value = member.group(2).strip()
+            key, value = member.group(1).replace("_", " "), member.group(2).strip()
             if value in ("[", "{"):  # '"boats": [': the records below are its own
                 flush_record()
             else:
-                record.append(f"{member.group(1).replace('_', ' ')}: {value.strip(chr(34))}")
+                record.append(key + ": " + value.strip('"'))
             continue
         flush_record()
         if JSON_BRACE.fullmatch(line):
